@@ -1,0 +1,233 @@
+//! The command line: arguments, colour choice, output and exit codes.
+//!
+//! Exit codes: 0 success; 1 `holdup check` found something; 2 an input could not be read
+//! or held no dump, or the arguments were wrong. A closed pipe (`holdup … | head`) is not
+//! an error.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Dump;
+use crate::report::{gotext, model_json, summary};
+use crate::{Error, read_path};
+
+const AFTER_HELP: &str = "\
+Inputs:
+  FILE may be a raw dump (runtime.Stack, /debug/pprof/goroutine?debug=2 or debug=1), a dockerd
+  goroutine-stacks-*.log file, a log with the dump in one logrus/JSON line, journald or kubectl
+  output with prefixes, SIGQUIT or panic output, gzip-compressed or not; '-' reads stdin.
+
+Examples:
+  holdup goroutine-stacks-2026-11-27T043144Z.log     what is stuck, and who holds it
+  holdup summary dump.txt.gz                         where the dump came from, goroutine counts
+  holdup parse --format json dump.txt | jq .         the parsed goroutines as JSON
+  journalctl -u docker | holdup -                    a dump logged by dockerd
+
+Exit codes:
+  0  done (for `check`: every input passed)
+  1  `check` found a problem
+  2  an input could not be read or holds no goroutine dump, or bad arguments";
+
+/// Find out why a Go process is stuck, from its goroutine dump.
+///
+/// holdup reads goroutine dumps (SIGQUIT output, dockerd SIGUSR1 files, pprof, panics, dumps
+/// inside log lines) and reports which goroutine holds the lock the others wait on, what that
+/// holder is doing, and how many goroutines pile up behind it.
+#[derive(Parser, Debug)]
+#[command(name = "holdup", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Dump files to analyze (the same as `holdup analyze FILE...`).
+    #[arg(value_name = "FILE")]
+    files: Vec<String>,
+
+    /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the parsed goroutines (as Go text, or the whole model as JSON).
+    Parse(ParseArgs),
+    /// Per dump: where it came from, goroutine counts by state, longest waits, the program.
+    Summary(SummaryArgs),
+}
+
+#[derive(Args, Debug)]
+struct ParseArgs {
+    /// Dump files ('-' for stdin).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Output format: text re-prints the goroutines in Go's own format; json is the model
+    /// (schema holdup.parse/v1, see README).
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
+}
+
+#[derive(Args, Debug)]
+struct SummaryArgs {
+    /// Dump files ('-' for stdin).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Output format (json: schema holdup.summary/v1).
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Decides once whether to colour: `--color`, then `NO_COLOR`, `TERM=dumb` and whether
+/// stdout is a terminal.
+fn decide_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                && io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    colored::control::set_override(decide_color(cli.color));
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = run(cli, &mut out).and_then(|code| out.flush().map(|()| code));
+    match result {
+        Ok(code) => code,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("holdup: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads every input, reporting unreadable ones on stderr; `ok` is false if any failed.
+struct Loaded {
+    dumps: Vec<Dump>,
+    ok: bool,
+}
+
+fn load(files: &[String]) -> Loaded {
+    let mut dumps = Vec::new();
+    let mut ok = true;
+    for f in files {
+        match read_path(f) {
+            Ok(ds) => {
+                for d in &ds {
+                    report_warnings(d);
+                }
+                dumps.extend(ds);
+            }
+            Err(e) => {
+                report_error(&e);
+                ok = false;
+            }
+        }
+    }
+    Loaded { dumps, ok }
+}
+
+fn report_error(e: &Error) {
+    eprintln!("holdup: {e}");
+}
+
+/// Tells stderr how many lines of a dump could not be read (details are in `summary`).
+fn report_warnings(d: &Dump) {
+    let n = d.warnings.len() as u64 + d.warnings_dropped;
+    if n > 0 {
+        let first = &d.warnings[0];
+        let more = if n > 1 { format!(" (and {} more; see `holdup summary`)", n - 1) } else { String::new() };
+        eprintln!("holdup: warning: {}: {first}{more}", d.source);
+    }
+}
+
+fn exit_for(ok: bool) -> ExitCode {
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Parse(a)) => cmd_parse(&a, out),
+        Some(Command::Summary(a)) => cmd_summary(&a, out),
+        None => {
+            if cli.files.is_empty() {
+                eprintln!("holdup: no input files; try `holdup --help`");
+                return Ok(ExitCode::from(2));
+            }
+            cmd_summary(&SummaryArgs { files: cli.files, format: TextOrJson::Text }, out)
+        }
+    }
+}
+
+/// Numbers dumps within their own input (an input may hold several).
+fn indexed(dumps: &[Dump]) -> Vec<(usize, &Dump)> {
+    let mut idx = Vec::with_capacity(dumps.len());
+    for (i, d) in dumps.iter().enumerate() {
+        let n = if i > 0 && dumps[i - 1].source == d.source { idx.last().map_or(0, |&(n, _): &(usize, &Dump)| n + 1) } else { 0 };
+        idx.push((n, d));
+    }
+    idx
+}
+
+fn cmd_parse(a: &ParseArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let loaded = load(&a.files);
+    match a.format {
+        TextOrJson::Json => {
+            let doc = model_json::ParseDoc {
+                schema: model_json::SCHEMA,
+                dumps: indexed(&loaded.dumps).into_iter().map(|(i, d)| model_json::dump_json(d, i, &|_| true)).collect(),
+            };
+            serde_json::to_writer(&mut *out, &doc)?;
+            out.write_all(b"\n")?;
+        }
+        TextOrJson::Text => {
+            for d in &loaded.dumps {
+                for g in &d.goroutines {
+                    gotext::write_goroutine(out, d, g)?;
+                }
+            }
+        }
+    }
+    Ok(exit_for(loaded.ok))
+}
+
+fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let loaded = load(&a.files);
+    let summaries: Vec<_> = indexed(&loaded.dumps).into_iter().map(|(i, d)| summary::summarize(d, i)).collect();
+    match a.format {
+        TextOrJson::Json => {
+            let doc = serde_json::json!({ "schema": summary::SCHEMA, "dumps": summaries });
+            serde_json::to_writer(&mut *out, &doc)?;
+            out.write_all(b"\n")?;
+        }
+        TextOrJson::Text => {
+            for s in &summaries {
+                let of = summaries.iter().filter(|x| x.source == s.source).count();
+                summary::write_text(out, s, of)?;
+            }
+        }
+    }
+    Ok(exit_for(loaded.ok))
+}

@@ -1,0 +1,667 @@
+//! Finding the dumps inside what users hand us, and undoing their wrapping.
+//!
+//! An input may hold zero, one or several dumps, wrapped in any of these ways (each is
+//! recognised on the fly, line by line, so memory stays bounded):
+//!
+//! | wrapping | looks like |
+//! |---|---|
+//! | bare `runtime.Stack` / pprof `debug=2` | `goroutine 1 [running]:` at a line start |
+//! | dockerd / containerd markers | `=== BEGIN goroutine stack dump ===` … `=== END goroutine stack dump ===` |
+//! | one logrus / JSON log line | `msg="=== BEGIN goroutine stack dump ===\ngoroutine 1 [running]:\n…"` |
+//! | the same, quoted twice (strace) | `msg=\"…\\ngoroutine 1 [running]:\\n…` |
+//! | journald / syslog / kubectl prefixes | `Aug 09 13:49:31 host dockerd[1802]: goroutine 1 [running]:` |
+//! | indentation or e-mail quoting | `    goroutine 1 [running]:`, `> goroutine 1 [running]:` |
+//! | SIGQUIT / crash output | `SIGQUIT: quit`, `PC=0x… m=0 sigcode=0`, register dump after |
+//! | panics and fatal errors | `panic: …`, `fatal error: all goroutines are asleep - deadlock!` |
+//! | pprof `debug=1` | `goroutine profile: total 7`, `1 @ 0x… 0x…`, `#\t0x…\tpkg.f+0x1d\t\t/x.go:12` |
+//! | frames without any header | `sync.(*Mutex).Lock(0xc208731b90)` + `\t/…/mutex.go:66 +0xd3` |
+//!
+//! The extractor hands every line of a dump, with its wrapping removed, to a
+//! [`DumpBuilder`]; lines the builder does not want come back here to be checked for dump
+//! boundaries. A new dump starts at a marker, a panic or signal line, a pprof header, or a
+//! goroutine id the current dump already holds (dumps are never merged).
+
+use std::sync::LazyLock;
+
+use regex::bytes::Regex;
+
+use crate::era;
+use crate::escape::Unescaper;
+use crate::input::Line;
+use crate::model::{Dump, DumpKind};
+use crate::parse::{DumpBuilder, Fed, parse_header, split_call, trim_indent};
+
+const BEGIN_MARKER: &[u8] = b"=== BEGIN goroutine stack dump ===";
+const END_MARKER: &[u8] = b"=== END goroutine stack dump ===";
+
+/// The longest preamble (panic message, signal lines) kept as a dump's reason.
+const MAX_REASON: usize = 4096;
+
+/// Log prefixes that may precede a panic or signal line: syslog/journald, ISO timestamps
+/// (kubectl `--timestamps`, CRI log files), indentation and e-mail quoting.
+static LOG_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)^(?:
+            [A-Z][a-z]{2}\ +\d{1,2}\ \d{2}:\d{2}:\d{2}(?:\.\d+)?\ (?:\S+\ )?\S+?(?:\[\d+\])?:\ 
+          | \d{4}-\d{2}-\d{2}[T\ ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\ (?:(?:stdout|stderr)\ [FP]\ )?
+          | [\ \t]+
+          | (?:>\ ?)+
+        )",
+    )
+    .expect("valid regex")
+});
+
+/// A line that starts a crash dump: signal, panic or fatal error, after an optional prefix.
+static CRASH_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(SIG[A-Z0-9]+: |panic: |fatal error: )").expect("valid regex")
+});
+
+/// The first line of a pprof `debug=1` record: `3 @ 0x4390f6 0x44a1c5`.
+static DEBUG1_RECORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d+ @( 0x[0-9a-f]+)+$").expect("valid regex"));
+
+/// A per-line prefix learned from the first header line of a dump.
+#[derive(Debug, Clone)]
+enum Prefix {
+    /// Lines carry no prefix.
+    None,
+    /// A fixed number of spaces or tabs (an indented paste); lines may be indented further.
+    Indent(usize),
+    /// A prefix whose digits and inner spaces vary (timestamps): `full` strips it, `blank`
+    /// matches a line that is only the prefix (a blank line in the dump).
+    Shape { full: Regex, blank: Regex },
+}
+
+impl Prefix {
+    /// Learns the prefix shape from the text before `goroutine` on a header line.
+    fn learn(text: &[u8]) -> Prefix {
+        if text.is_empty() {
+            return Prefix::None;
+        }
+        if text.iter().all(|&c| c == b' ' || c == b'\t') {
+            return Prefix::Indent(text.len());
+        }
+        let s = String::from_utf8_lossy(text);
+        let trimmed = s.trim_end_matches([' ', '\t']);
+        let trailing = &s[trimmed.len()..];
+        let mut pat = String::from("^");
+        let mut chars = trimmed.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() {
+                while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    chars.next();
+                }
+                pat.push_str(r"\d+");
+            } else if c == ' ' {
+                while chars.peek() == Some(&' ') {
+                    chars.next();
+                }
+                pat.push_str(" +");
+            } else if c.is_ascii_uppercase() && is_month_at(&mut chars.clone(), c) {
+                // Syslog timestamps start with the month, which may change mid-dump.
+                chars.next();
+                chars.next();
+                pat.push_str("[A-Z][a-z]{2}");
+            } else if c == '.' && chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+                // Fractional seconds: Go trims trailing zeros, so the part may vanish.
+                while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    chars.next();
+                }
+                pat.push_str(r"(?:\.\d+)?");
+            } else {
+                pat.push_str(&regex::escape(&c.to_string()));
+            }
+        }
+        let blank = format!(r"{pat}\s*$");
+        pat.push_str(&regex::escape(trailing));
+        match (Regex::new(&pat), Regex::new(&blank)) {
+            (Ok(full), Ok(blank)) => Prefix::Shape { full, blank },
+            _ => Prefix::None,
+        }
+    }
+
+    /// Removes the prefix from a line; a line without it is returned unchanged.
+    fn strip<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        match self {
+            Prefix::None => line,
+            Prefix::Indent(n) => {
+                let k = line.iter().take(*n).take_while(|&&c| c == b' ' || c == b'\t').count();
+                &line[k..]
+            }
+            Prefix::Shape { full, blank } => match full.find(line) {
+                Some(m) => &line[m.end()..],
+                None if blank.is_match(line) => &[],
+                None => line,
+            },
+        }
+    }
+
+    fn describe(&self) -> Option<&'static str> {
+        match self {
+            Prefix::None => None,
+            Prefix::Indent(_) => Some("indented"),
+            Prefix::Shape { .. } => Some("log prefix on every line"),
+        }
+    }
+}
+
+/// A dump being read.
+struct Open {
+    b: DumpBuilder,
+    prefix: Prefix,
+    /// Opened by a BEGIN marker, so an END marker is expected.
+    marker: bool,
+    /// Lines before the first goroutine are still the reason (panic message, signal).
+    preamble: bool,
+}
+
+/// A dump inside a quoted log message being decoded.
+struct Escaped {
+    /// One decoder per level of quoting, outermost first.
+    decoders: Vec<Unescaper>,
+    /// The decoded text is read by a nested extractor.
+    inner: Box<Extractor>,
+    /// Decoded bytes not yet ending in a newline.
+    pending: Vec<u8>,
+    first_line: u64,
+    start_byte: u64,
+    /// The physical line ended before the closing quote: the next line may continue it
+    /// (journald splits long lines), or the message was cut.
+    awaiting_continuation: bool,
+    depth: usize,
+}
+
+/// Finds and reads the dumps in one input, line by line.
+pub struct Extractor {
+    source: String,
+    /// What a bare dump in this input is: a dockerd SIGUSR1 file or plain text.
+    bare_kind: DumpKind,
+    nested: bool,
+    dumps: Vec<Dump>,
+    open: Option<Open>,
+    escaped: Option<Escaped>,
+    /// A call line seen outside any dump: frames whose header is missing, if a file line follows.
+    lookahead: Option<(Vec<u8>, u64, u64)>,
+    /// The rest of an over-long line is being skipped.
+    skipping: bool,
+    last_line: u64,
+    last_end: u64,
+    scratch: Vec<u8>,
+}
+
+impl Extractor {
+    /// An extractor for the input called `source` (a path or `-`).
+    pub fn new(source: &str) -> Self {
+        let base = source.rsplit(['/', '\\']).next().unwrap_or(source);
+        let sigusr1 = base.contains("goroutine-stacks-");
+        Extractor {
+            source: source.to_string(),
+            bare_kind: if sigusr1 { DumpKind::DockerdFile } else { DumpKind::Raw },
+            nested: false,
+            dumps: Vec::new(),
+            open: None,
+            escaped: None,
+            lookahead: None,
+            skipping: false,
+            last_line: 0,
+            last_end: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Reads one line (or one piece of an over-long line) of the input.
+    pub fn line(&mut self, l: &Line<'_>) {
+        self.last_line = l.number;
+        self.last_end = l.offset + l.text.len() as u64;
+        if self.escaped.is_some() {
+            if self.feed_escaped(l) {
+                return;
+            }
+        }
+        if l.continued {
+            if !self.skipping {
+                // The head of this line went to the parser; the rest cannot be dump text.
+                self.skipping = true;
+            }
+            if !l.partial {
+                self.skipping = false;
+            }
+            return;
+        }
+        if l.partial {
+            if !self.nested && self.start_escaped(l.text, l) {
+                return;
+            }
+            if let Some(o) = self.open.as_mut().filter(|o| o.b.in_body()) {
+                o.b.warn(l.number, format!("line longer than {} bytes: skipped", l.text.len()));
+            }
+            self.skipping = true;
+            return;
+        }
+        self.text_line(l.text, l.number, l.offset);
+    }
+
+    /// Ends the input and returns the dumps found.
+    pub fn finish(mut self) -> Vec<Dump> {
+        if self.escaped.is_some() {
+            self.end_escaped(true);
+        }
+        self.close(true);
+        self.dumps
+    }
+
+    fn text_line(&mut self, raw: &[u8], number: u64, offset: u64) {
+        if let Some(o) = self.open.as_mut() {
+            let clean = o.prefix.strip(raw);
+            match o.b.feed(clean, number) {
+                Fed::Consumed => {
+                    if o.preamble && !o.b.is_empty() {
+                        o.preamble = false;
+                    }
+                    o.b.dump_mut().span.last_line = number;
+                    o.b.dump_mut().span.end_byte = offset + raw.len() as u64;
+                    return;
+                }
+                Fed::DuplicateId => {
+                    let kind = o.b.dump().kind;
+                    let prefix = o.prefix.clone();
+                    self.close(false);
+                    self.open_dump(kind, prefix, number, offset, false);
+                    self.text_line(raw, number, offset);
+                    return;
+                }
+                Fed::Unknown => {}
+            }
+        }
+        self.examine(raw, number, offset);
+    }
+
+    /// A line the open dump (if any) did not take: look for dump boundaries and starts.
+    fn examine(&mut self, raw: &[u8], number: u64, offset: u64) {
+        if let Some(p) = memchr::memmem::find(raw, b"=== ") {
+            if raw[p..].starts_with(END_MARKER) {
+                if let Some(o) = self.open.as_mut() {
+                    o.marker = false;
+                    o.b.dump_mut().span.last_line = number;
+                    o.b.dump_mut().span.end_byte = offset + raw.len() as u64;
+                }
+                self.close(false);
+                return;
+            }
+            if raw[p..].starts_with(BEGIN_MARKER) {
+                let after = &raw[p + BEGIN_MARKER.len()..];
+                let line = Line { text: raw, number, offset, partial: false, continued: false };
+                if after.first() == Some(&b'\\') && !self.nested && self.start_escaped(raw, &line) {
+                    return;
+                }
+                self.close(false);
+                let logged = memchr::memmem::find(&raw[..p], b"msg=").is_some()
+                    || memchr::memmem::find(&raw[..p], b"\"msg\"").is_some();
+                let kind = if logged || self.nested { DumpKind::LogrusLine } else { DumpKind::DockerdFile };
+                self.open_dump(kind, Prefix::None, number, offset, true);
+                return;
+            }
+        }
+        if !self.nested && self.start_escaped(raw, &Line { text: raw, number, offset, partial: false, continued: false }) {
+            return;
+        }
+        // A header behind a prefix: learn the prefix.
+        if let Some(k) = find_prefixed_header(raw) {
+            let prefix = Prefix::learn(&raw[..k]);
+            let reuse = self.open.as_ref().is_some_and(|o| o.b.dump().kind != DumpKind::PprofDebug1 && (k > 0 || o.b.is_empty()));
+            if reuse {
+                if let Some(o) = self.open.as_mut() {
+                    if k > 0 {
+                        if let Some(w) = prefix.describe() {
+                            push_unique(&mut o.b.dump_mut().wrapping, w);
+                        }
+                        o.prefix = prefix;
+                    }
+                }
+            } else {
+                self.close(false);
+                self.open_dump(self.bare_kind, prefix, number, offset, false);
+            }
+            self.text_line(raw, number, offset);
+            return;
+        }
+        let (log_prefix_len, body) = match LOG_PREFIX.find(raw) {
+            Some(m) => (m.end(), &raw[m.end()..]),
+            None => (0, raw),
+        };
+        if let Some(m) = CRASH_START.find(body) {
+            let in_preamble = self.open.as_ref().is_some_and(|o| o.preamble);
+            if in_preamble {
+                self.add_reason(body);
+                return;
+            }
+            let kind = if body.starts_with(b"SIGQUIT: ") { DumpKind::Sigquit } else { DumpKind::Panic };
+            let _ = m;
+            self.close(false);
+            let prefix = Prefix::learn(&raw[..log_prefix_len]);
+            self.open_dump(kind, prefix, number, offset, false);
+            if let Some(o) = self.open.as_mut() {
+                o.preamble = true;
+                if let Some(w) = o.prefix.describe() {
+                    push_unique(&mut o.b.dump_mut().wrapping, w);
+                }
+            }
+            self.add_reason(body);
+            return;
+        }
+        if self.open.as_ref().is_some_and(|o| o.preamble) {
+            // `[signal SIGSEGV: …]`, `PC=0x… m=0 sigcode=0`, `\tpanic: second [recovered]`.
+            let t = trim_indent(body);
+            if t.starts_with(b"[signal ") || t.starts_with(b"PC=") || t.starts_with(b"panic: ") || t.starts_with(b"[") {
+                self.add_reason(t);
+            }
+            return;
+        }
+        if body.starts_with(b"goroutine profile: total ") || DEBUG1_RECORD.is_match(body) {
+            self.close(false);
+            self.open_dump(DumpKind::PprofDebug1, Prefix::learn(&raw[..log_prefix_len]), number, offset, false);
+            self.text_line(raw, number, offset);
+            return;
+        }
+        if let Some((text, at, at_off)) = self.lookahead.take() {
+            if matches!(raw.first(), Some(b'\t' | b' ')) || raw.starts_with(b"\\t") {
+                self.close(false);
+                self.open_dump(self.bare_kind, Prefix::None, at, at_off, false);
+                self.text_line(&text, at, at_off);
+                self.text_line(raw, number, offset);
+                return;
+            }
+        }
+        match self.open.as_mut() {
+            Some(o) if o.b.in_body() => o.b.unreadable(raw, number),
+            Some(_) => {}
+            None => {
+                if split_call(raw).is_some() {
+                    self.lookahead = Some((raw.to_vec(), number, offset));
+                }
+            }
+        }
+    }
+
+    fn add_reason(&mut self, text: &[u8]) {
+        if let Some(o) = self.open.as_mut() {
+            let d = o.b.dump_mut();
+            let r = d.reason.get_or_insert_with(String::new);
+            if r.len() + text.len() < MAX_REASON {
+                if !r.is_empty() {
+                    r.push('\n');
+                }
+                r.push_str(&String::from_utf8_lossy(text));
+            }
+        }
+    }
+
+    fn open_dump(&mut self, kind: DumpKind, prefix: Prefix, number: u64, offset: u64, marker: bool) {
+        let mut b = DumpBuilder::new(&self.source, kind);
+        let d = b.dump_mut();
+        d.span.first_line = number;
+        d.span.last_line = number;
+        d.span.start_byte = offset;
+        d.span.end_byte = offset;
+        if let Some(w) = prefix.describe() {
+            d.wrapping.push(w.to_string());
+        }
+        self.lookahead = None;
+        self.open = Some(Open { b, prefix, marker, preamble: false });
+    }
+
+    /// Closes the open dump; `at_end` says the input ended.
+    fn close(&mut self, at_end: bool) {
+        let Some(o) = self.open.take() else { return };
+        let empty = o.b.is_empty();
+        let last = o.b.dump().span.last_line;
+        let hint = at_end.then_some(last);
+        let (mut d, clues) = o.b.finish(hint);
+        if o.marker && !empty {
+            let line = d.span.last_line;
+            d.warnings.push(crate::model::Warning {
+                line,
+                message: "no `=== END goroutine stack dump ===` line: the dump may be truncated".into(),
+            });
+        }
+        if empty {
+            return;
+        }
+        d.era = era::guess(&d, &clues);
+        self.dumps.push(d);
+    }
+
+    // ---- dumps inside quoted log messages -----------------------------------------
+
+    /// Starts decoding if `text` holds an escaped dump (`\ngoroutine 1 [running]:\n` with
+    /// literal backslashes). Returns whether it did.
+    fn start_escaped(&mut self, text: &[u8], l: &Line<'_>) -> bool {
+        if let Some(p) = memchr::memmem::find(text, BEGIN_MARKER) {
+            if text.get(p + BEGIN_MARKER.len()) == Some(&b'\\') {
+                self.begin_escaped(text, p, l.number, l.offset);
+                self.after_escaped_piece(l.partial);
+                return true;
+            }
+            return false;
+        }
+        let mut from = 0;
+        while let Some(p) = memchr::memmem::find(&text[from..], b"goroutine ") {
+            let at = from + p;
+            if at > 0 && (text[at - 1] == b'n' || text[at - 1] == b'"') && escaped_header_at(&text[at..]) {
+                self.begin_escaped(text, at, l.number, l.offset);
+                self.after_escaped_piece(l.partial);
+                return true;
+            }
+            from = at + 10;
+        }
+        false
+    }
+
+    /// Starts decoding at `start`, which is inside the quoted message.
+    fn begin_escaped(&mut self, text: &[u8], start: usize, number: u64, offset: u64) {
+        self.close(false);
+        // The first `\…n` after the start tells how many times the text was quoted:
+        // one backslash once, two twice, four three times.
+        let depth = match memchr::memchr(b'\\', &text[start..]) {
+            Some(p) => {
+                let run = text[start + p..].iter().take_while(|&&c| c == b'\\').count();
+                (usize::BITS - run.leading_zeros()) as usize
+            }
+            None => 1,
+        }
+        .clamp(1, 4);
+        let mut inner = Extractor::new(&self.source);
+        inner.nested = true;
+        inner.bare_kind = DumpKind::LogrusLine;
+        self.escaped = Some(Escaped {
+            decoders: vec![Unescaper::new(); depth],
+            inner: Box::new(inner),
+            pending: Vec::new(),
+            first_line: number,
+            start_byte: offset,
+            awaiting_continuation: false,
+            depth,
+        });
+        self.decode_piece(&text[start..], number);
+    }
+
+    fn after_escaped_piece(&mut self, partial: bool) {
+        let done = self.escaped.as_ref().is_some_and(|e| e.decoders.iter().any(Unescaper::closed));
+        if done {
+            self.end_escaped(false);
+        } else if !partial {
+            if let Some(e) = self.escaped.as_mut() {
+                e.awaiting_continuation = true;
+            }
+        }
+    }
+
+    /// Feeds a physical line while decoding. Returns false if the line is not part of the
+    /// message (the message ended before it) and must be read normally.
+    fn feed_escaped(&mut self, l: &Line<'_>) -> bool {
+        let Some(e) = self.escaped.as_mut() else { return false };
+        let mut text = l.text;
+        if e.awaiting_continuation {
+            // journald splits an over-long line into several, each with its own prefix.
+            if let Some(m) = LOG_PREFIX.find(text) {
+                text = &text[m.end()..];
+            }
+            let new_record = text.is_empty()
+                || text.starts_with(b"time=")
+                || text.starts_with(b"level=")
+                || text.starts_with(b"{\"")
+                || CRASH_START.is_match(text)
+                || parse_header(text).is_some();
+            if new_record {
+                self.end_escaped(true);
+                return false;
+            }
+            e.awaiting_continuation = false;
+        }
+        self.decode_piece(text, l.number);
+        self.after_escaped_piece(l.partial);
+        true
+    }
+
+    fn decode_piece(&mut self, text: &[u8], number: u64) {
+        let Some(e) = self.escaped.as_mut() else { return };
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        buf.extend_from_slice(text);
+        let mut next = Vec::new();
+        for dec in e.decoders.iter_mut() {
+            next.clear();
+            dec.feed(&buf, &mut next);
+            std::mem::swap(&mut buf, &mut next);
+            if dec.closed() {
+                break;
+            }
+        }
+        e.pending.extend_from_slice(&buf);
+        let mut start = 0;
+        while let Some(p) = memchr::memchr(b'\n', &e.pending[start..]) {
+            let mut line = &e.pending[start..start + p];
+            if line.last() == Some(&b'\r') {
+                line = &line[..line.len() - 1];
+            }
+            e.inner.text_line(line, number, 0);
+            start += p + 1;
+        }
+        e.pending.drain(..start);
+        self.scratch = buf;
+    }
+
+    /// Ends the quoted message; `cut` says the closing quote never came.
+    fn end_escaped(&mut self, cut: bool) {
+        let Some(mut e) = self.escaped.take() else { return };
+        if !e.pending.is_empty() {
+            let rest = std::mem::take(&mut e.pending);
+            e.inner.text_line(&rest, self.last_line, 0);
+        }
+        let last_line = self.last_line;
+        let inner = *e.inner;
+        let mut dumps = inner.finish_nested(cut);
+        for d in &mut dumps {
+            d.kind = DumpKind::LogrusLine;
+            d.span.first_line = e.first_line;
+            d.span.last_line = last_line;
+            d.span.start_byte = e.start_byte;
+            d.span.end_byte = self.last_end;
+            d.wrapping.insert(0, if e.depth > 1 { format!("escaped {} times in a log message", e.depth) } else { "escaped in a log message".to_string() });
+            if cut {
+                d.warnings.push(crate::model::Warning {
+                    line: last_line,
+                    message: "the log message holding the dump ends without its closing quote: truncated".into(),
+                });
+            }
+        }
+        self.dumps.extend(dumps);
+    }
+
+    fn finish_nested(mut self, cut: bool) -> Vec<Dump> {
+        if cut {
+            // A cut message never reaches its END marker; the truncation is reported once.
+            if let Some(o) = self.open.as_mut() {
+                o.marker = false;
+            }
+        }
+        self.close(false);
+        self.dumps
+    }
+}
+
+/// Whether `first` and the next two characters spell a month abbreviation followed by a space.
+fn is_month_at(rest: &mut std::iter::Peekable<std::str::Chars<'_>>, first: char) -> bool {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let word: String = std::iter::once(first).chain(rest.take(3)).collect();
+    word.len() == 4 && word.ends_with(' ') && MONTHS.contains(&&word[..3])
+}
+
+/// Whether `s` (starting at `goroutine `) is a header followed by an escaped newline.
+fn escaped_header_at(s: &[u8]) -> bool {
+    let end = s.iter().position(|&c| c == b'\\').unwrap_or(s.len());
+    let head = &s[..end];
+    head.ends_with(b":") && parse_header(head).is_some()
+}
+
+/// Finds `goroutine N [...]:` at the end of a line behind some prefix; returns where the
+/// header starts.
+fn find_prefixed_header(raw: &[u8]) -> Option<usize> {
+    if raw.last() != Some(&b':') {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(p) = memchr::memmem::find(&raw[from..], b"goroutine ") {
+        let at = from + p;
+        if parse_header(&raw[at..]).is_some() {
+            return Some(at);
+        }
+        from = at + 10;
+    }
+    None
+}
+
+fn push_unique(v: &mut Vec<String>, s: &str) {
+    if !v.iter().any(|x| x == s) {
+        v.push(s.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_prefix_shapes() {
+        let p = Prefix::learn(b"Oct 27 15:20:23 h-stg-core-1 dockerd[1748]: ");
+        assert_eq!(p.strip(b"Oct 27 15:20:24 h-stg-core-1 dockerd[1748]: main.main()"), b"main.main()");
+        assert_eq!(
+            p.strip(b"Oct 27 15:20:24 h-stg-core-1 dockerd[1748]:         /x.go:1"),
+            b"        /x.go:1",
+            "indentation after the prefix is kept"
+        );
+        assert_eq!(p.strip(b"Oct 27 15:20:24 h-stg-core-1 dockerd[1748]:"), b"");
+        assert_eq!(p.strip(b"Nov  1 00:00:00 h-stg-core-1 dockerd[1748]: x"), b"x");
+        assert_eq!(p.strip(b"something else"), b"something else");
+        let p = Prefix::learn(b"2024-01-02T03:04:05.123456789Z stderr F ");
+        assert_eq!(p.strip(b"2024-01-02T03:04:06Z stderr F x"), b"x");
+        let p = Prefix::learn(b"    ");
+        assert_eq!(p.strip(b"            /x.go:1"), b"        /x.go:1");
+        let p = Prefix::learn(b"> ");
+        assert_eq!(p.strip(b"> main.main()"), b"main.main()");
+        assert_eq!(p.strip(b">"), b"");
+    }
+
+    #[test]
+    fn finds_headers_behind_prefixes() {
+        assert_eq!(find_prefixed_header(b"May 05 06:59:19 host crio[4618]: goroutine 11 [sleep]:"), Some(33));
+        assert_eq!(find_prefixed_header(b"goroutine 1 [running]:"), Some(0));
+        assert_eq!(find_prefixed_header(b"the goroutine 5 was slow"), None);
+    }
+
+    #[test]
+    fn recognises_escaped_headers() {
+        assert!(escaped_header_at(br"goroutine 1 [running]:\nmain.main()"));
+        assert!(!escaped_header_at(br"goroutine 1 is [x]\n"));
+    }
+}

@@ -1,0 +1,210 @@
+//! Reading inputs: files, standard input and gzip, split into lines with bounded memory.
+//!
+//! Everything downstream sees lines as byte slices borrowed from one reused buffer. A line
+//! longer than the buffer limit is handed out in pieces (`Line::partial`), so a file without
+//! newlines (binary data, one enormous log record) never makes the buffer grow without bound.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+
+/// The gzip magic bytes.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Opens a path (or `-` for standard input) for reading, decompressing gzip when the data
+/// starts with the gzip magic bytes, whatever the file is called.
+pub fn open(path: &str) -> io::Result<Box<dyn Read + Send>> {
+    let reader: Box<dyn Read + Send> =
+        if path == "-" { Box::new(io::stdin()) } else { Box::new(File::open(Path::new(path))?) };
+    sniff_gzip(reader)
+}
+
+/// Wraps `reader` in a gzip decoder if its first bytes are the gzip magic.
+pub fn sniff_gzip(mut reader: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    let mut head = [0u8; 2];
+    let mut got = 0;
+    while got < head.len() {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let rest = io::Cursor::new(head[..got].to_vec()).chain(reader);
+    if got == 2 && head == GZIP_MAGIC {
+        Ok(Box::new(MultiGzDecoder::new(rest)))
+    } else {
+        Ok(Box::new(rest))
+    }
+}
+
+/// One line (or one piece of an over-long line) handed out by [`LineReader`].
+#[derive(Debug)]
+pub struct Line<'a> {
+    /// The bytes without the line ending (`\n` or `\r\n`).
+    pub text: &'a [u8],
+    /// 1-based line number.
+    pub number: u64,
+    /// Byte offset of the first byte of `text` in the input.
+    pub offset: u64,
+    /// More pieces of this same line follow (the line was longer than the limit).
+    pub partial: bool,
+    /// This piece continues a line whose earlier pieces were already handed out.
+    pub continued: bool,
+}
+
+/// Splits a reader into lines using one buffer that never grows past a fixed limit.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// Number of the line that `buf[start..]` begins.
+    number: u64,
+    /// Input offset of `buf[start]`.
+    offset: u64,
+    max_piece: usize,
+    continuing: bool,
+}
+
+/// Default size of a read.
+const READ_SIZE: usize = 1 << 20;
+
+impl<R: Read> LineReader<R> {
+    /// Reads `inner` line by line; lines longer than `max_piece` bytes come out in pieces.
+    pub fn new(inner: R, max_piece: usize) -> Self {
+        let max_piece = max_piece.max(16);
+        LineReader {
+            inner,
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            number: 1,
+            offset: 0,
+            max_piece,
+            continuing: false,
+        }
+    }
+
+    /// The next line or piece, or `None` at the end of the input.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        loop {
+            let avail = &self.buf[self.start..self.end];
+            let scan = &avail[..avail.len().min(self.max_piece + 1)];
+            if let Some(pos) = memchr::memchr(b'\n', scan) {
+                let (s, e) = (self.start, self.start + pos);
+                return Ok(Some(self.emit(s, e, pos + 1, false)));
+            }
+            if avail.len() > self.max_piece || (self.eof && !avail.is_empty()) {
+                let take = avail.len().min(self.max_piece);
+                let partial = take < avail.len() || !self.eof;
+                let (s, e) = (self.start, self.start + take);
+                return Ok(Some(self.emit(s, e, take, partial)));
+            }
+            if self.eof {
+                return Ok(None);
+            }
+            self.fill()?;
+        }
+    }
+
+    fn emit(&mut self, s: usize, e: usize, consumed: usize, partial: bool) -> Line<'_> {
+        let number = self.number;
+        let offset = self.offset;
+        let continued = self.continuing;
+        self.start += consumed;
+        self.offset += consumed as u64;
+        self.continuing = partial;
+        if !partial {
+            self.number += 1;
+        }
+        let mut text = &self.buf[s..e];
+        if !partial && text.last() == Some(&b'\r') {
+            text = &text[..text.len() - 1];
+        }
+        Line { text, number, offset, partial, continued }
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let want = self.end + READ_SIZE;
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<(String, u64, bool, bool)> {
+        let mut r = LineReader::new(input, max);
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            out.push((String::from_utf8_lossy(l.text).into_owned(), l.number, l.partial, l.continued));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_and_strips_crlf() {
+        let got = lines(b"a\r\nbb\n\nccc", 100);
+        let want = vec![
+            ("a".to_string(), 1, false, false),
+            ("bb".to_string(), 2, false, false),
+            (String::new(), 3, false, false),
+            ("ccc".to_string(), 4, false, false),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn hands_out_long_lines_in_pieces() {
+        let input = [b"x".repeat(40), b"\nyy\n".to_vec()].concat();
+        let got = lines(&input, 16);
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[0], ("x".repeat(16), 1, true, false));
+        assert_eq!(got[1], ("x".repeat(16), 1, true, true));
+        assert_eq!(got[2], ("x".repeat(8), 1, false, true));
+        assert_eq!(got[3], ("yy".to_string(), 2, false, false));
+    }
+
+    #[test]
+    fn detects_gzip_by_magic() {
+        use flate2::{Compression, write::GzEncoder};
+        use std::io::Write;
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(b"goroutine 1 [running]:\n").unwrap();
+        let gz = enc.finish().unwrap();
+        let mut out = String::new();
+        sniff_gzip(Box::new(io::Cursor::new(gz))).unwrap().read_to_string(&mut out).unwrap();
+        assert_eq!(out, "goroutine 1 [running]:\n");
+        let mut plain = String::new();
+        sniff_gzip(Box::new(io::Cursor::new(b"x".to_vec()))).unwrap().read_to_string(&mut plain).unwrap();
+        assert_eq!(plain, "x");
+    }
+}

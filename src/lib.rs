@@ -1,0 +1,69 @@
+//! holdup reads Go goroutine dumps and says why the process is stuck: which goroutine holds
+//! the lock that others wait on, what that holder is doing, and how many goroutines pile up
+//! behind it.
+//!
+//! The library is layered: [`input`] reads files (gzip, stdin) as lines, [`extract`] finds
+//! the dumps inside them and undoes their wrapping, [`parse`] turns one dump's lines into the
+//! [`model`], and the analysis modules work on the model.
+//!
+//! ```
+//! let text = "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\n";
+//! let dumps = holdup::read_dumps(text.as_bytes(), "example.txt").unwrap();
+//! assert_eq!(dumps.len(), 1);
+//! let d = &dumps[0];
+//! let g = &d.goroutines[0];
+//! assert_eq!(g.id, Some(1));
+//! assert_eq!(d.state(g), "running");
+//! assert_eq!(d.frames(g).next().unwrap().func.full, "main.main");
+//! ```
+
+pub mod cli;
+pub mod era;
+pub mod error;
+pub mod escape;
+pub mod extract;
+pub mod input;
+pub mod model;
+pub mod parse;
+pub mod report;
+
+use std::io::Read;
+
+pub use error::{Error, ErrorKind};
+pub use model::Dump;
+
+/// Lines longer than this are handed out in pieces (only a dump inside one log line may be
+/// longer; anything else that long is not dump text).
+pub const MAX_LINE_PIECE: usize = 4 << 20;
+
+/// Reads every dump in `reader` (already decompressed), naming the input `source` in
+/// messages. Fails only on I/O errors; an input without any dump yields an empty list.
+pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Error> {
+    let mut lines = input::LineReader::new(reader, MAX_LINE_PIECE);
+    let mut ex = extract::Extractor::new(source);
+    loop {
+        match lines.next_line() {
+            Ok(Some(l)) => ex.line(&l),
+            Ok(None) => break,
+            Err(e) => return Err(Error::io(source, e)),
+        }
+    }
+    Ok(ex.finish())
+}
+
+/// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic.
+pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
+    let reader = input::sniff_gzip(Box::new(std::io::Cursor::new(bytes.to_vec()))).map_err(|e| Error::io(source, e))?;
+    read_dumps_from(reader, source)
+}
+
+/// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
+/// [`ErrorKind::NoDump`] when the input holds none.
+pub fn read_path(path: &str) -> Result<Vec<Dump>, Error> {
+    let reader = input::open(path).map_err(|e| Error::io(path, e))?;
+    let dumps = read_dumps_from(reader, path)?;
+    if dumps.is_empty() {
+        return Err(Error::new(path, ErrorKind::NoDump));
+    }
+    Ok(dumps)
+}

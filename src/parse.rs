@@ -1,0 +1,836 @@
+//! The line state machine that turns the clean lines of one dump into a [`Dump`].
+//!
+//! "Clean" means the extractor has already removed log prefixes and escapes: every line the
+//! builder sees is a line the Go runtime printed. The builder never fails; a line it cannot
+//! place inside a goroutine becomes a [`Warning`] with its input line number, and a line it
+//! does not recognise between goroutines is handed back ([`Fed::Unknown`]) so the extractor
+//! can decide whether the dump ended there.
+//!
+//! States and the lines that move between them (a goroutine's body is its frames, its
+//! `created by` line and its ancestors):
+//!
+//! ```text
+//! Between  --"goroutine 7 [select]:"-->               Body
+//! Between  --"main.f(0x1)" + "\t/x.go:3"-->           Body (header lost: anonymous goroutine)
+//! Body     --"main.f(0x1)"-->                         Body, call pending its file line
+//! Body     --"\t/src/x.go:12 +0x1d"-->                Body, frame stored
+//! Body     --"created by main.g in goroutine 1"-->    Body, created-by pending its file line
+//! Body     --"...additional frames elided..."-->      Body
+//! Body     --"[originating from goroutine 3]:"-->     Body (frames now go to an ancestor)
+//! Body     --""-->                                    Between
+//! Between  --"runtime stack:"-->                      Body (the system stack of a fatal error)
+//! ```
+//!
+//! pprof `debug=1` records (`3 @ 0x… 0x…` then `#\t0x…\tpkg.f+0x1d\t\t/x.go:12`) go through
+//! the same builder in its `debug1` mode.
+
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashSet, HashTable};
+
+use crate::escape::unquote;
+use crate::model::{
+    Ancestor, CreatedBy, Dump, DumpKind, Elision, FrameRec, Func, FuncId, Goroutine, Site, SiteId, StateId, Warning,
+};
+
+/// At most this many warnings are kept per dump; the rest are only counted.
+pub const MAX_WARNINGS: usize = 200;
+
+/// What the builder made of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fed {
+    /// The line was part of the dump.
+    Consumed,
+    /// The line is not dump text and no goroutine was open to own it.
+    Unknown,
+    /// A goroutine header whose id this dump already holds: a second dump starts here.
+    DuplicateId,
+}
+
+/// Where frames currently go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Between goroutines.
+    Between,
+    /// The frames of the current goroutine.
+    Goroutine,
+    /// The frames of the current goroutine's last ancestor.
+    Ancestor,
+    /// The frames after `runtime stack:`.
+    RuntimeStack,
+}
+
+/// A function line waiting for its file line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    /// A frame.
+    Frame,
+    /// `created by F`, with the parent id if printed.
+    CreatedBy(Option<u64>),
+}
+
+/// Clues about the Go release, gathered while parsing (read by `era.rs`).
+#[derive(Debug, Clone, Default)]
+pub struct Clues {
+    /// `created by F in goroutine N` was seen.
+    pub created_in_goroutine: bool,
+    /// `created by F` without a parent id was seen.
+    pub created_without_goroutine: bool,
+    /// A header carried `gp=… m=…`.
+    pub gp_header: bool,
+    /// An argument word ended in `?`.
+    pub question_args: bool,
+    /// A header carried goroutine labels.
+    pub labels: bool,
+    /// `...N frames elided...` was seen.
+    pub frames_elided_count: bool,
+    /// `...additional frames elided...` was seen in a goroutine's own stack.
+    pub frames_elided_old: bool,
+    /// `runtime.goexit({})` was seen.
+    pub goexit_braces: bool,
+    /// The top 12 bits of the first heap-looking argument (`0xc82` for `0xc820482bd0`).
+    pub heap_top: Option<u16>,
+    /// File lines carried ` fp=… sp=… pc=…`.
+    pub fp_sp_pc: bool,
+}
+
+/// Builds one [`Dump`] from its clean lines.
+pub struct DumpBuilder {
+    d: Dump,
+    hasher: DefaultHashBuilder,
+    site_table: HashTable<u32>,
+    site_keys: Vec<u8>,
+    site_key_ends: Vec<u32>,
+    func_index: HashMap<String, FuncId>,
+    state_index: HashMap<Vec<u8>, StateId>,
+    ids: HashSet<u64>,
+    scratch: Vec<u8>,
+    body: Body,
+    cur: Option<Goroutine>,
+    /// The pending call's function name, its argument range and kind.
+    pending: Option<(u32, u32, Call)>,
+    pending_func: Vec<u8>,
+    pending_line: u64,
+    /// A function line seen between goroutines: a goroutine whose header was lost, if a
+    /// file line follows.
+    lookahead: Option<(Vec<u8>, u64)>,
+    runtime_stack_start: Option<u32>,
+    debug1_total: Option<u64>,
+    pub(crate) clues: Clues,
+}
+
+impl DumpBuilder {
+    /// Starts a dump of the given kind found in `source`.
+    pub fn new(source: &str, kind: DumpKind) -> Self {
+        let d = Dump { source: source.to_string(), kind, ..Dump::default() };
+        DumpBuilder {
+            d,
+            hasher: DefaultHashBuilder::default(),
+            site_table: HashTable::new(),
+            site_keys: Vec::new(),
+            site_key_ends: Vec::new(),
+            func_index: HashMap::new(),
+            state_index: HashMap::new(),
+            ids: HashSet::new(),
+            scratch: Vec::new(),
+            body: Body::Between,
+            cur: None,
+            pending: None,
+            pending_func: Vec::new(),
+            pending_line: 0,
+            lookahead: None,
+            runtime_stack_start: None,
+            debug1_total: None,
+            clues: Clues::default(),
+        }
+    }
+
+    /// The dump being built (its kind, reason and span can still be changed).
+    pub fn dump_mut(&mut self) -> &mut Dump {
+        &mut self.d
+    }
+
+    /// The dump being built.
+    pub fn dump(&self) -> &Dump {
+        &self.d
+    }
+
+    /// Whether any goroutine (or runtime stack) was read so far.
+    pub fn is_empty(&self) -> bool {
+        self.d.goroutines.is_empty() && self.cur.is_none() && self.runtime_stack_start.is_none()
+    }
+
+    /// Whether a goroutine body is open (so an unknown line is damage, not trailing text).
+    pub fn in_body(&self) -> bool {
+        self.body != Body::Between
+    }
+
+    /// Records a warning, keeping at most [`MAX_WARNINGS`].
+    pub fn warn(&mut self, line: u64, message: impl Into<String>) {
+        if self.d.warnings.len() < MAX_WARNINGS {
+            self.d.warnings.push(Warning { line, message: message.into() });
+        } else {
+            self.d.warnings_dropped += 1;
+        }
+    }
+
+    /// Feeds one clean line.
+    pub fn feed(&mut self, line: &[u8], number: u64) -> Fed {
+        if self.d.kind == DumpKind::PprofDebug1 {
+            return self.feed_debug1(line, number);
+        }
+        if let Some((text, at)) = self.lookahead.take() {
+            if is_indented(line) && self.pending.is_none() {
+                self.warn(at, "frames without a goroutine header: kept as an anonymous goroutine");
+                self.start_goroutine(None, at);
+                self.body = Body::Goroutine;
+                self.start_call(&text, at, Call::Frame);
+                return self.feed(line, number);
+            }
+        }
+        let Some(&first) = line.first() else {
+            self.end_body();
+            return Fed::Consumed;
+        };
+        match first {
+            b'\t' | b' ' | b'\\' if self.in_body() => self.feed_indented(line, number),
+            b'g' if line.starts_with(b"goroutine ") => match parse_header(line) {
+                Some(h) => self.header(h, number),
+                None => self.other(line, number),
+            },
+            b'c' if line.starts_with(b"created by ") && self.in_body() => {
+                let (name, parent) = parse_created_by(&line[11..]);
+                self.clues.created_in_goroutine |= parent.is_some();
+                self.clues.created_without_goroutine |= parent.is_none();
+                self.start_call(name, number, Call::CreatedBy(parent));
+                Fed::Consumed
+            }
+            b'.' if line.starts_with(b"...") && self.in_body() => {
+                self.flush_call();
+                if let Some(g) = self.cur.as_mut().filter(|_| self.body == Body::Goroutine) {
+                    let count = parse_elided_count(line);
+                    self.clues.frames_elided_count |= count.is_some();
+                    self.clues.frames_elided_old |= count.is_none();
+                    g.elided = Some(Elision { after: g.frames.end - g.frames.start, count });
+                }
+                Fed::Consumed
+            }
+            b'[' if line.starts_with(b"[originating from goroutine ") && self.cur.is_some() => {
+                self.flush_call();
+                let id = parse_u64(&line[28..]).map(|(v, _)| v).unwrap_or(0);
+                let at = self.d.frames.len() as u32;
+                if let Some(g) = self.cur.as_mut() {
+                    g.ancestors.push(Ancestor { id, frames: at..at, created_by: None });
+                }
+                self.body = Body::Ancestor;
+                Fed::Consumed
+            }
+            b'r' if line == b"runtime stack:" => {
+                self.end_body();
+                self.runtime_stack_start = Some(self.d.frames.len() as u32);
+                self.d.runtime_stack = Some(self.d.frames.len() as u32..self.d.frames.len() as u32);
+                self.body = Body::RuntimeStack;
+                Fed::Consumed
+            }
+            _ => self.other(line, number),
+        }
+    }
+
+    /// A line that is neither a header nor indented: a function line or something unknown.
+    fn other(&mut self, line: &[u8], number: u64) -> Fed {
+        if let Some((name, args)) = split_call(line) {
+            if self.in_body() {
+                self.start_call_with_args(name, args, number, Call::Frame);
+                return Fed::Consumed;
+            }
+            self.lookahead = Some((line.to_vec(), number));
+            return Fed::Consumed;
+        }
+        Fed::Unknown
+    }
+
+    /// An unknown line inside a goroutine body: damage worth a warning.
+    pub fn unreadable(&mut self, line: &[u8], number: u64) {
+        let shown = String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned();
+        self.warn(number, format!("unreadable line inside a goroutine: {shown:?}"));
+    }
+
+    fn feed_indented(&mut self, line: &[u8], number: u64) -> Fed {
+        let text = trim_indent(line);
+        if text.is_empty() {
+            self.end_body();
+            return Fed::Consumed;
+        }
+        if text.starts_with(b"goroutine running on other thread") {
+            if let Some(g) = self.cur.as_mut() {
+                g.stack_unavailable = true;
+            }
+            return Fed::Consumed;
+        }
+        if self.pending.is_some() && looks_like_file_line(text) {
+            self.finish_call(Some(text));
+            return Fed::Consumed;
+        }
+        // Damaged pastes indent function lines too.
+        if let Some((name, args)) = split_call(text) {
+            self.start_call_with_args(name, args, number, Call::Frame);
+            return Fed::Consumed;
+        }
+        if looks_like_file_line(text) {
+            self.warn(number, "file line without a function line before it");
+            return Fed::Consumed;
+        }
+        Fed::Unknown
+    }
+
+    fn header(&mut self, h: Header<'_>, number: u64) -> Fed {
+        if !self.ids.insert(h.id) {
+            return Fed::DuplicateId;
+        }
+        self.lookahead = None;
+        self.clues.gp_header |= h.gp;
+        self.clues.labels |= !h.labels.is_empty();
+        self.start_goroutine(Some(h.id), number);
+        let state = self.intern_state(h.reason);
+        if let Some(g) = self.cur.as_mut() {
+            g.state = state;
+            g.wait_minutes = h.minutes;
+            g.locked_to_thread = h.locked;
+            g.scan = h.scan;
+            g.leaked = h.leaked;
+            g.synctest = h.synctest;
+            g.labels = h.labels;
+        }
+        self.body = Body::Goroutine;
+        Fed::Consumed
+    }
+
+    fn start_goroutine(&mut self, id: Option<u64>, number: u64) {
+        self.end_body();
+        let at = self.d.frames.len() as u32;
+        let unknown = self.intern_state(b"");
+        self.cur = Some(Goroutine {
+            id,
+            state: unknown,
+            wait_minutes: None,
+            locked_to_thread: false,
+            scan: false,
+            leaked: false,
+            synctest: false,
+            labels: Vec::new(),
+            frames: at..at,
+            elided: None,
+            stack_unavailable: false,
+            created_by: None,
+            ancestors: Vec::new(),
+            count: 1,
+            line: number,
+        });
+    }
+
+    /// Closes the open body (at a blank line, a new header or the end).
+    fn end_body(&mut self) {
+        self.flush_call();
+        if self.body == Body::RuntimeStack {
+            if let (Some(start), Some(r)) = (self.runtime_stack_start, self.d.runtime_stack.as_mut()) {
+                *r = start..self.d.frames.len() as u32;
+            }
+        }
+        if let Some(g) = self.cur.take() {
+            self.d.goroutines.push(g);
+        }
+        self.body = Body::Between;
+    }
+
+    fn start_call(&mut self, line: &[u8], number: u64, kind: Call) {
+        match kind {
+            Call::Frame => match split_call(line) {
+                Some((name, args)) => self.start_call_with_args(name, args, number, kind),
+                None => self.start_call_with_args(line, b"", number, kind),
+            },
+            Call::CreatedBy(_) => self.start_call_with_args(line, b"", number, kind),
+        }
+    }
+
+    fn start_call_with_args(&mut self, name: &[u8], args: &[u8], number: u64, kind: Call) {
+        self.flush_call();
+        let start = self.d.args_text.len() as u32;
+        if !args.is_empty() {
+            self.clues.question_args |= memchr::memchr(b'?', args).is_some();
+            if self.clues.heap_top.is_none() {
+                self.note_heap_prefix(args);
+            }
+            match std::str::from_utf8(args) {
+                Ok(s) => self.d.args_text.push_str(s),
+                Err(_) => self.d.args_text.push_str(&String::from_utf8_lossy(args)),
+            }
+        }
+        let len = self.d.args_text.len() as u32 - start;
+        self.pending_func.clear();
+        self.pending_func.extend_from_slice(name);
+        self.pending = Some((start, len, kind));
+        self.pending_line = number;
+    }
+
+    fn note_heap_prefix(&mut self, args: &[u8]) {
+        // Before Go 1.26 the heap lives at 0xc000000000 and up; where exactly moved over time.
+        let words = crate::model::ArgWords::new(std::str::from_utf8(args).unwrap_or(""));
+        if let Some(w) = words.filter(|w| !w.unreliable).find(|w| (0xc0_0000_0000..0xd0_0000_0000).contains(&w.value)) {
+            self.clues.heap_top = Some((w.value >> 28) as u16);
+        }
+    }
+
+    /// A pending call whose file line never came is stored without a file.
+    fn flush_call(&mut self) {
+        if self.pending.is_some() {
+            let line = self.pending_line;
+            if self.body != Body::Between {
+                self.warn(line, "function line without its file line");
+            }
+            self.finish_call(None);
+        }
+    }
+
+    fn finish_call(&mut self, file_line: Option<&[u8]>) {
+        let Some((args_start, args_len, kind)) = self.pending.take() else { return };
+        let file_line = file_line.map(|f| {
+            match memchr::memmem::find(f, b" fp=") {
+                Some(p) => {
+                    self.clues.fp_sp_pc = true;
+                    &f[..p]
+                }
+                None => f,
+            }
+        });
+        let site = self.intern_site(file_line.unwrap_or(b""));
+        match kind {
+            Call::Frame => {
+                self.d.frames.push(FrameRec { site, args_start, args_len });
+                let end = self.d.frames.len() as u32;
+                match self.body {
+                    Body::Goroutine => {
+                        if let Some(g) = self.cur.as_mut() {
+                            g.frames.end = end;
+                        }
+                    }
+                    Body::Ancestor => {
+                        if let Some(a) = self.cur.as_mut().and_then(|g| g.ancestors.last_mut()) {
+                            a.frames.end = end;
+                        }
+                    }
+                    Body::RuntimeStack | Body::Between => {}
+                }
+            }
+            Call::CreatedBy(parent) => {
+                let c = CreatedBy { site, parent };
+                if let Some(g) = self.cur.as_mut() {
+                    match (self.body, g.ancestors.last_mut()) {
+                        (Body::Ancestor, Some(a)) => a.created_by = Some(c),
+                        _ => g.created_by = Some(c),
+                    }
+                }
+            }
+        }
+    }
+
+    fn intern_site(&mut self, file_line: &[u8]) -> SiteId {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.pending_func);
+        self.scratch.push(b'\n');
+        self.scratch.extend_from_slice(file_line);
+        let hash = self.hasher.hash_one(&self.scratch[..]);
+        let keys = &self.site_keys;
+        let ends = &self.site_key_ends;
+        let key_of = |id: u32| {
+            let start = if id == 0 { 0 } else { ends[id as usize - 1] as usize };
+            &keys[start..ends[id as usize] as usize]
+        };
+        if let Some(&id) = self.site_table.find(hash, |&id| key_of(id) == &self.scratch[..]) {
+            return SiteId(id);
+        }
+        let id = self.d.sites.len() as u32;
+        let func = self.intern_func();
+        let (file, line, pc_offset) = split_file_line(file_line);
+        if func.0 as usize == self.d.funcs.len() - 1 && self.d.funcs[func.0 as usize].full == "runtime.goexit" {
+            self.clues.goexit_braces |= self.d.args_text.ends_with("{}");
+        }
+        self.d.sites.push(Site { func, file: String::from_utf8_lossy(file).into_owned(), line, pc_offset });
+        self.site_keys.extend_from_slice(&self.scratch);
+        self.site_key_ends.push(self.site_keys.len() as u32);
+        let (keys, ends, hasher) = (&self.site_keys, &self.site_key_ends, &self.hasher);
+        self.site_table.insert_unique(hash, id, |&id| {
+            let start = if id == 0 { 0 } else { ends[id as usize - 1] as usize };
+            hasher.hash_one(&keys[start..ends[id as usize] as usize])
+        });
+        SiteId(id)
+    }
+
+    fn intern_func(&mut self) -> FuncId {
+        let name = String::from_utf8_lossy(&self.pending_func);
+        if let Some(&id) = self.func_index.get(name.as_ref()) {
+            return id;
+        }
+        let id = FuncId(self.d.funcs.len() as u32);
+        let name = name.into_owned();
+        self.func_index.insert(name.clone(), id);
+        self.d.funcs.push(Func::new(name));
+        id
+    }
+
+    fn intern_state(&mut self, text: &[u8]) -> StateId {
+        if let Some(&id) = self.state_index.get(text) {
+            return id;
+        }
+        let id = StateId(self.d.states.len() as u32);
+        self.d.states.push(String::from_utf8_lossy(text).into_owned());
+        self.state_index.insert(text.to_vec(), id);
+        id
+    }
+
+    // ---- pprof debug=1 -------------------------------------------------------------
+
+    fn feed_debug1(&mut self, line: &[u8], number: u64) -> Fed {
+        // goroutine profile: total 2143
+        if let Some(rest) = line.strip_prefix(b"goroutine profile: total ") {
+            self.debug1_total = parse_u64(rest).map(|(v, _)| v);
+            return Fed::Consumed;
+        }
+        if line.is_empty() {
+            self.end_body();
+            return Fed::Consumed;
+        }
+        // 1 @ 0x55b008e939d6 0x55b008ea37d2 …
+        if let Some((count, rest)) = parse_u64(line) {
+            if rest.starts_with(b" @") {
+                self.start_goroutine(None, number);
+                let state = self.intern_state(b"");
+                if let Some(g) = self.cur.as_mut() {
+                    g.count = u32::try_from(count).unwrap_or(u32::MAX);
+                    g.state = state;
+                }
+                self.body = Body::Goroutine;
+                return Fed::Consumed;
+            }
+        }
+        // # labels: {"handler":"ps"}
+        if let Some(rest) = line.strip_prefix(b"# labels: ") {
+            if let Some(g) = self.cur.as_mut() {
+                g.labels = parse_labels(rest).unwrap_or_default();
+            }
+            return Fed::Consumed;
+        }
+        // #	0x55b00a483d30	github.com/x/oci.WaitContainerStop+0x270		/src/runtime_oci.go:685
+        if line.starts_with(b"#") && self.cur.is_some() {
+            let mut fields = line[1..].split(|&c| c == b'\t').filter(|f| !f.is_empty());
+            let _pc = fields.next();
+            let (Some(sym), file) = (fields.next(), fields.next()) else {
+                self.warn(number, "pprof frame line without a function");
+                return Fed::Consumed;
+            };
+            let (name, off) = match memchr::memmem::rfind(sym, b"+0x") {
+                Some(p) => (&sym[..p], &sym[p..]),
+                None => (sym, &b""[..]),
+            };
+            self.start_call_with_args(name, b"", number, Call::Frame);
+            self.scratch.clear();
+            self.scratch.extend_from_slice(file.unwrap_or(b""));
+            if !off.is_empty() {
+                self.scratch.push(b' ');
+                self.scratch.extend_from_slice(off);
+            }
+            let file_line = std::mem::take(&mut self.scratch);
+            self.finish_call(Some(&file_line));
+            return Fed::Consumed;
+        }
+        Fed::Unknown
+    }
+
+    /// Ends the dump: closes the open goroutine and checks what the input promised.
+    pub fn finish(mut self, truncated_hint: Option<u64>) -> (Dump, Clues) {
+        if let (Some(line), true) = (truncated_hint, self.pending.is_some() && self.in_body()) {
+            self.warn(line, "the input ends between a function line and its file line: truncated");
+            self.finish_call(None);
+        }
+        self.end_body();
+        if let Some(total) = self.debug1_total {
+            let seen = self.d.goroutine_count();
+            if seen != total {
+                let line = self.d.span.last_line;
+                self.warn(line, format!("profile says {total} goroutines but {seen} were read"));
+            }
+        }
+        (self.d, self.clues)
+    }
+}
+
+/// A parsed goroutine header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header<'a> {
+    pub id: u64,
+    pub reason: &'a [u8],
+    pub minutes: Option<u32>,
+    pub locked: bool,
+    pub scan: bool,
+    pub leaked: bool,
+    pub synctest: bool,
+    pub gp: bool,
+    pub labels: Vec<(String, String)>,
+}
+
+/// Parses `goroutine 7 gp=0x… m=3 mp=0x… [chan receive (scan), 5 minutes, locked to thread] {k: v}:`.
+pub(crate) fn parse_header(line: &[u8]) -> Option<Header<'_>> {
+    let rest = line.strip_prefix(b"goroutine ")?;
+    let (id, rest) = parse_u64(rest)?;
+    let open = memchr::memchr(b'[', rest)?;
+    let between = &rest[..open];
+    // Only ` gp=… m=… mp=…` may sit between the id and the bracket.
+    if !(between == b" " || between.starts_with(b" gp=") && between.ends_with(b" ")) {
+        return None;
+    }
+    let close = open + memchr::memchr(b']', &rest[open..])?;
+    let tail = &rest[close + 1..];
+    let labels = match tail {
+        b":" => Vec::new(),
+        _ => {
+            let body = tail.strip_prefix(b" ")?.strip_suffix(b":")?;
+            parse_labels(body)?
+        }
+    };
+    let mut h = Header {
+        id,
+        reason: b"",
+        minutes: None,
+        locked: false,
+        scan: false,
+        leaked: false,
+        synctest: false,
+        gp: between.len() > 1,
+        labels,
+    };
+    let mut parts = rest[open + 1..close].split(|&c| c == b',');
+    let mut reason = parts.next().unwrap_or(b"");
+    loop {
+        if let Some(r) = reason.strip_suffix(b" (scan)") {
+            h.scan = true;
+            reason = r;
+        } else if let Some(r) = reason.strip_suffix(b" (leaked)") {
+            h.leaked = true;
+            reason = r;
+        } else if let Some(r) = reason.strip_suffix(b" (durable)") {
+            h.synctest = true;
+            reason = r;
+        } else {
+            break;
+        }
+    }
+    h.reason = reason;
+    for part in parts {
+        let part = part.strip_prefix(b" ").unwrap_or(part);
+        if part == b"locked to thread" {
+            h.locked = true;
+        } else if part.starts_with(b"synctest bubble") {
+            h.synctest = true;
+        } else if let Some((n, unit)) = parse_u64(part) {
+            if unit == b" minutes" || unit == b" minute" {
+                h.minutes = Some(u32::try_from(n).unwrap_or(u32::MAX));
+            }
+        }
+    }
+    Some(h)
+}
+
+/// Parses goroutine labels: `{handler: ps, id: "4\n2"}` (traceback, Go-quoted where needed) or
+/// `{"handler":"ps"}` (pprof debug=1).
+pub(crate) fn parse_labels(body: &[u8]) -> Option<Vec<(String, String)>> {
+    let s = std::str::from_utf8(body).ok()?;
+    let mut rest = s.strip_prefix('{')?.strip_suffix('}')?;
+    let mut out = Vec::new();
+    // One token: a quoted string (with escapes) or a bare word up to `stop`.
+    fn token<'a>(s: &'a str, stop: &[char]) -> Option<(String, &'a str)> {
+        if s.starts_with('"') {
+            let b = s.as_bytes();
+            let mut i = 1;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' => i += 2,
+                    b'"' => return Some((unquote(&s[..=i])?, &s[i + 1..])),
+                    _ => i += 1,
+                }
+            }
+            None
+        } else {
+            let end = s.find(stop).unwrap_or(s.len());
+            Some((s[..end].to_string(), &s[end..]))
+        }
+    }
+    while !rest.is_empty() {
+        let (k, r) = token(rest, &[':'])?;
+        let r = r.strip_prefix(':')?;
+        let r = r.strip_prefix(' ').unwrap_or(r);
+        let (v, r) = token(r, &[','])?;
+        out.push((k, v));
+        rest = r.strip_prefix(',').map(|r| r.strip_prefix(' ').unwrap_or(r)).unwrap_or(r);
+        if !r.starts_with(',') && !r.is_empty() {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// Splits `pkg.(*T).M(0x1, {0x2?})` into name and argument text; `None` if it is not a call.
+pub(crate) fn split_call(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    if line.last() != Some(&b')') {
+        return None;
+    }
+    // Argument lists never contain parentheses, so the last '(' opens them.
+    let open = memchr::memrchr(b'(', line)?;
+    let name = &line[..open];
+    if name.is_empty() || memchr::memchr(b' ', name).is_some() {
+        return None;
+    }
+    Some((name, &line[open + 1..line.len() - 1]))
+}
+
+/// Splits `F in goroutine 12` into name and parent.
+fn parse_created_by(rest: &[u8]) -> (&[u8], Option<u64>) {
+    match memchr::memmem::find(rest, b" in goroutine ") {
+        Some(p) => (&rest[..p], parse_u64(&rest[p + 14..]).map(|(v, _)| v)),
+        None => (rest, None),
+    }
+}
+
+/// `...12 frames elided...` → 12; `...additional frames elided...` → None.
+fn parse_elided_count(line: &[u8]) -> Option<u32> {
+    parse_u64(&line[3..]).and_then(|(v, _)| u32::try_from(v).ok())
+}
+
+/// Leading decimal number and the rest.
+pub(crate) fn parse_u64(s: &[u8]) -> Option<(u64, &[u8])> {
+    let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 19 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in &s[..digits] {
+        v = v * 10 + u64::from(c - b'0');
+    }
+    Some((v, &s[digits..]))
+}
+
+/// Whether a line starts with the indentation of a file line: a tab, spaces, or the literal
+/// two characters `\t` of a damaged paste.
+fn is_indented(line: &[u8]) -> bool {
+    matches!(line.first(), Some(b'\t' | b' ')) || line.starts_with(b"\\t")
+}
+
+/// Strips the indentation of a file line.
+pub(crate) fn trim_indent(mut line: &[u8]) -> &[u8] {
+    loop {
+        match line {
+            [b'\t' | b' ', rest @ ..] => line = rest,
+            [b'\\', b't', rest @ ..] => line = rest,
+            _ => return line,
+        }
+    }
+}
+
+/// Whether trimmed text looks like `path/file.go:123 +0x1d` (or `?:0`).
+fn looks_like_file_line(text: &[u8]) -> bool {
+    let end = memchr::memmem::find(text, b" +0x").unwrap_or(text.len());
+    let head = &text[..end];
+    match memchr::memrchr(b':', head) {
+        Some(p) => head[p + 1..].iter().all(u8::is_ascii_digit) && p + 1 < head.len(),
+        None => false,
+    }
+}
+
+/// Splits `/src/x.go:123 +0x1d` into path, line and pc offset.
+fn split_file_line(text: &[u8]) -> (&[u8], u32, Option<u32>) {
+    let (head, pc) = match memchr::memmem::find(text, b" +0x") {
+        Some(p) => {
+            let hex = &text[p + 4..];
+            let hex = &hex[..hex.iter().take_while(|c| c.is_ascii_hexdigit()).count()];
+            let pc = std::str::from_utf8(hex).ok().and_then(|h| u32::from_str_radix(h, 16).ok());
+            (&text[..p], pc)
+        }
+        None => (text, None),
+    };
+    match memchr::memrchr(b':', head) {
+        Some(p) => match parse_u64(&head[p + 1..]) {
+            Some((line, rest)) if rest.is_empty() => (&head[..p], u32::try_from(line).unwrap_or(0), pc),
+            _ => (head, 0, pc),
+        },
+        None => (head, 0, pc),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lbl(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn parses_every_header_form() {
+        let h = parse_header(b"goroutine 7 [chan receive, 3098 minutes, locked to thread]:").unwrap();
+        assert_eq!((h.id, h.reason, h.minutes, h.locked), (7, &b"chan receive"[..], Some(3098), true));
+        let h = parse_header(b"goroutine 18 gp=0xc000007c00 m=nil [GC worker (idle)]:").unwrap();
+        assert_eq!((h.id, h.reason, h.gp), (18, &b"GC worker (idle)"[..], true));
+        let h = parse_header(b"goroutine 72 gp=0xc000153880 m=6 mp=0xc00004fc08 [syscall]:").unwrap();
+        assert_eq!((h.id, h.reason), (72, &b"syscall"[..]));
+        let h = parse_header(b"goroutine 9 [running (scan)]:").unwrap();
+        assert_eq!((h.reason, h.scan), (&b"running"[..], true));
+        let h = parse_header(b"goroutine 9 [chan receive (leaked), 2 minutes]:").unwrap();
+        assert_eq!((h.reason, h.leaked, h.minutes), (&b"chan receive"[..], true, Some(2)));
+        let h = parse_header(b"goroutine 9 [select (durable), synctest bubble 4]:").unwrap();
+        assert_eq!((h.reason, h.synctest), (&b"select"[..], true));
+        let h = parse_header(b"goroutine 19 [sleep] {handler: ps, id: 42}:").unwrap();
+        assert_eq!(h.labels, lbl(&[("handler", "ps"), ("id", "42")]));
+        let h = parse_header(br#"goroutine 19 [sleep] {handler: "p s, x}", id: "4\n2"}:"#).unwrap();
+        assert_eq!(h.labels, lbl(&[("handler", "p s, x}"), ("id", "4\n2")]));
+        let h = parse_header(b"goroutine 1 [select (no cases)]:").unwrap();
+        assert_eq!(h.reason, b"select (no cases)");
+        assert!(parse_header(b"goroutine 1 [running]").is_none(), "no colon");
+        assert!(parse_header(b"goroutine x [running]:").is_none());
+        assert!(parse_header(b"goroutine 1 blah [running]:").is_none());
+    }
+
+    #[test]
+    fn parses_pprof_labels() {
+        assert_eq!(parse_labels(br#"{"handler":"ps", "id":"4\n2"}"#).unwrap(), lbl(&[("handler", "ps"), ("id", "4\n2")]));
+        assert_eq!(parse_labels(b"{}").unwrap(), vec![]);
+        assert!(parse_labels(b"{unterminated").is_none());
+    }
+
+    #[test]
+    fn splits_calls() {
+        assert_eq!(split_call(b"main.main()"), Some((&b"main.main"[..], &b""[..])));
+        assert_eq!(
+            split_call(b"sync.(*Mutex).Lock(0xc000aee820, {0x0?, 0x40}, ...)"),
+            Some((&b"sync.(*Mutex).Lock"[..], &b"0xc000aee820, {0x0?, 0x40}, ..."[..]))
+        );
+        assert_eq!(split_call(b"panic({0x6b8a40?, 0xc0000a0010?})").unwrap().0, b"panic");
+        assert_eq!(
+            split_call(b"a/b.(*T).(a/b.f)-fm(0x1)"),
+            Some((&b"a/b.(*T).(a/b.f)-fm"[..], &b"0x1"[..]))
+        );
+        assert_eq!(split_call(b"exit status 2"), None);
+        assert_eq!(split_call(b"some text (with spaces)"), None);
+    }
+
+    #[test]
+    fn splits_file_lines() {
+        assert_eq!(split_file_line(b"/usr/local/go/src/sync/mutex.go:83 +0x1c4"), (&b"/usr/local/go/src/sync/mutex.go"[..], 83, Some(0x1c4)));
+        assert_eq!(split_file_line(b"/usr/local/go/src/sync/mutex.go:46"), (&b"/usr/local/go/src/sync/mutex.go"[..], 46, None));
+        assert_eq!(split_file_line(b"c:/go/src/runtime/proc.go:250 +0x5"), (&b"c:/go/src/runtime/proc.go"[..], 250, Some(5)));
+        assert_eq!(split_file_line(b"C:/Program Files/Go/src/x.go:7"), (&b"C:/Program Files/Go/src/x.go"[..], 7, None));
+        assert_eq!(split_file_line(b"?:0"), (&b"?"[..], 0, None));
+        assert!(looks_like_file_line(b"?:0"));
+        assert!(looks_like_file_line(b"/x.go:12 +0x1d"));
+        assert!(!looks_like_file_line(b"goroutine running on other thread; stack unavailable"));
+        assert_eq!(trim_indent(b"\\t/x.go:1"), b"/x.go:1");
+        assert_eq!(trim_indent(b"        /x.go:1"), b"/x.go:1");
+    }
+}
