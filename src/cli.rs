@@ -185,7 +185,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
 fn indexed(dumps: &[Dump]) -> Vec<(usize, &Dump)> {
     let mut idx = Vec::with_capacity(dumps.len());
     for (i, d) in dumps.iter().enumerate() {
-        let n = if i > 0 && dumps[i - 1].source == d.source { idx.last().map_or(0, |&(n, _): &(usize, &Dump)| n + 1) } else { 0 };
+        let n = if i > 0 && dumps[i - 1].source == d.source {
+            idx.last().map_or(0, |&(n, _): &(usize, &Dump)| n + 1)
+        } else {
+            0
+        };
         idx.push((n, d));
     }
     idx
@@ -197,7 +201,10 @@ fn cmd_parse(a: &ParseArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
         TextOrJson::Json => {
             let doc = model_json::ParseDoc {
                 schema: model_json::SCHEMA,
-                dumps: indexed(&loaded.dumps).into_iter().map(|(i, d)| model_json::dump_json(d, i, &|_| true)).collect(),
+                dumps: indexed(&loaded.dumps)
+                    .into_iter()
+                    .map(|(i, d)| model_json::dump_json(d, i, &|_| true))
+                    .collect(),
             };
             serde_json::to_writer(&mut *out, &doc)?;
             out.write_all(b"\n")?;

@@ -46,7 +46,8 @@ pub fn guess(d: &Dump, c: &Clues) -> Era {
     if has_func(&|f| f.contains('·')) {
         at_most(&mut e, GoVersion(1, 4), "`·` in function names");
     }
-    let new_reasons = ["sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock", "sync.WaitGroup.Wait", "sync.Cond.Wait"];
+    let new_reasons =
+        ["sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock", "sync.WaitGroup.Wait", "sync.Cond.Wait"];
     if d.states.iter().any(|s| new_reasons.contains(&s.as_str())) {
         at_least(&mut e, GoVersion(1, 20), "`[sync.Mutex.Lock]`-style wait reasons");
     }
@@ -64,10 +65,10 @@ pub fn guess(d: &Dump, c: &Clues) -> Era {
         Some(0xc00) => at_least(&mut e, GoVersion(1, 11), "heap addresses 0xc000…"),
         _ => {}
     }
-    if let (Some(lo), Some(hi)) = (e.min, e.max) {
-        if lo > hi {
-            e.clues.push("the clues disagree: the dump may mix releases or be edited".into());
-        }
+    if let (Some(lo), Some(hi)) = (e.min, e.max)
+        && lo > hi
+    {
+        e.clues.push("the clues disagree: the dump may mix releases or be edited".into());
     }
     e
 }

@@ -45,10 +45,9 @@ impl fmt::Display for Error {
                 write!(f, "{name}: cannot read the data: {e}")
             }
             ErrorKind::Io(e) => write!(f, "{name}: {e}"),
-            ErrorKind::NoDump => write!(
-                f,
-                "no goroutine dump found in {name}: expected a line like 'goroutine 1 [running]:'"
-            ),
+            ErrorKind::NoDump => {
+                write!(f, "no goroutine dump found in {name}: expected a line like 'goroutine 1 [running]:'")
+            }
             ErrorKind::Usage(m) => write!(f, "{m}"),
         }
     }

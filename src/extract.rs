@@ -29,7 +29,7 @@ use crate::era;
 use crate::escape::Unescaper;
 use crate::input::Line;
 use crate::model::{Dump, DumpKind};
-use crate::parse::{DumpBuilder, Fed, parse_header, split_call, trim_indent};
+use crate::parse::{DumpBuilder, End, Fed, parse_header, split_call, trim_indent};
 
 const BEGIN_MARKER: &[u8] = b"=== BEGIN goroutine stack dump ===";
 const END_MARKER: &[u8] = b"=== END goroutine stack dump ===";
@@ -52,13 +52,11 @@ static LOG_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A line that starts a crash dump: signal, panic or fatal error, after an optional prefix.
-static CRASH_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(SIG[A-Z0-9]+: |panic: |fatal error: )").expect("valid regex")
-});
+static CRASH_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(SIG[A-Z0-9]+: |panic: |fatal error: )").expect("valid regex"));
 
 /// The first line of a pprof `debug=1` record: `3 @ 0x4390f6 0x44a1c5`.
-static DEBUG1_RECORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\d+ @( 0x[0-9a-f]+)+$").expect("valid regex"));
+static DEBUG1_RECORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+ @( 0x[0-9a-f]+)+$").expect("valid regex"));
 
 /// A per-line prefix learned from the first header line of a dump.
 #[derive(Debug, Clone)]
@@ -213,10 +211,8 @@ impl Extractor {
     pub fn line(&mut self, l: &Line<'_>) {
         self.last_line = l.number;
         self.last_end = l.offset + l.text.len() as u64;
-        if self.escaped.is_some() {
-            if self.feed_escaped(l) {
-                return;
-            }
+        if self.escaped.is_some() && self.feed_escaped(l) {
+            return;
         }
         if l.continued {
             if !self.skipping {
@@ -246,7 +242,8 @@ impl Extractor {
         if self.escaped.is_some() {
             self.end_escaped(true);
         }
-        self.close(true);
+        let last = self.last_line;
+        self.close(End::InputEnd(last));
         self.dumps
     }
 
@@ -265,7 +262,7 @@ impl Extractor {
                 Fed::DuplicateId => {
                     let kind = o.b.dump().kind;
                     let prefix = o.prefix.clone();
-                    self.close(false);
+                    self.close(End::Boundary);
                     self.open_dump(kind, prefix, number, offset, false);
                     self.text_line(raw, number, offset);
                     return;
@@ -285,7 +282,7 @@ impl Extractor {
                     o.b.dump_mut().span.last_line = number;
                     o.b.dump_mut().span.end_byte = offset + raw.len() as u64;
                 }
-                self.close(false);
+                self.close(End::Boundary);
                 return;
             }
             if raw[p..].starts_with(BEGIN_MARKER) {
@@ -294,7 +291,7 @@ impl Extractor {
                 if after.first() == Some(&b'\\') && !self.nested && self.start_escaped(raw, &line) {
                     return;
                 }
-                self.close(false);
+                self.close(End::Boundary);
                 let logged = memchr::memmem::find(&raw[..p], b"msg=").is_some()
                     || memchr::memmem::find(&raw[..p], b"\"msg\"").is_some();
                 let kind = if logged || self.nested { DumpKind::LogrusLine } else { DumpKind::DockerdFile };
@@ -302,24 +299,29 @@ impl Extractor {
                 return;
             }
         }
-        if !self.nested && self.start_escaped(raw, &Line { text: raw, number, offset, partial: false, continued: false }) {
+        if !self.nested
+            && self.start_escaped(raw, &Line { text: raw, number, offset, partial: false, continued: false })
+        {
             return;
         }
         // A header behind a prefix: learn the prefix.
         if let Some(k) = find_prefixed_header(raw) {
             let prefix = Prefix::learn(&raw[..k]);
-            let reuse = self.open.as_ref().is_some_and(|o| o.b.dump().kind != DumpKind::PprofDebug1 && (k > 0 || o.b.is_empty()));
+            let reuse = self
+                .open
+                .as_ref()
+                .is_some_and(|o| o.b.dump().kind != DumpKind::PprofDebug1 && (k > 0 || o.b.is_empty()));
             if reuse {
-                if let Some(o) = self.open.as_mut() {
-                    if k > 0 {
-                        if let Some(w) = prefix.describe() {
-                            push_unique(&mut o.b.dump_mut().wrapping, w);
-                        }
-                        o.prefix = prefix;
+                if let Some(o) = self.open.as_mut()
+                    && k > 0
+                {
+                    if let Some(w) = prefix.describe() {
+                        push_unique(&mut o.b.dump_mut().wrapping, w);
                     }
+                    o.prefix = prefix;
                 }
             } else {
-                self.close(false);
+                self.close(End::Boundary);
                 self.open_dump(self.bare_kind, prefix, number, offset, false);
             }
             self.text_line(raw, number, offset);
@@ -337,7 +339,7 @@ impl Extractor {
             }
             let kind = if body.starts_with(b"SIGQUIT: ") { DumpKind::Sigquit } else { DumpKind::Panic };
             let _ = m;
-            self.close(false);
+            self.close(End::Boundary);
             let prefix = Prefix::learn(&raw[..log_prefix_len]);
             self.open_dump(kind, prefix, number, offset, false);
             if let Some(o) = self.open.as_mut() {
@@ -358,19 +360,19 @@ impl Extractor {
             return;
         }
         if body.starts_with(b"goroutine profile: total ") || DEBUG1_RECORD.is_match(body) {
-            self.close(false);
+            self.close(End::Boundary);
             self.open_dump(DumpKind::PprofDebug1, Prefix::learn(&raw[..log_prefix_len]), number, offset, false);
             self.text_line(raw, number, offset);
             return;
         }
-        if let Some((text, at, at_off)) = self.lookahead.take() {
-            if matches!(raw.first(), Some(b'\t' | b' ')) || raw.starts_with(b"\\t") {
-                self.close(false);
-                self.open_dump(self.bare_kind, Prefix::None, at, at_off, false);
-                self.text_line(&text, at, at_off);
-                self.text_line(raw, number, offset);
-                return;
-            }
+        if let Some((text, at, at_off)) = self.lookahead.take()
+            && (matches!(raw.first(), Some(b'\t' | b' ')) || raw.starts_with(b"\\t"))
+        {
+            self.close(End::Boundary);
+            self.open_dump(self.bare_kind, Prefix::None, at, at_off, false);
+            self.text_line(&text, at, at_off);
+            self.text_line(raw, number, offset);
+            return;
         }
         match self.open.as_mut() {
             Some(o) if o.b.in_body() => o.b.unreadable(raw, number),
@@ -410,22 +412,21 @@ impl Extractor {
         self.open = Some(Open { b, prefix, marker, preamble: false });
     }
 
-    /// Closes the open dump; `at_end` says the input ended.
-    fn close(&mut self, at_end: bool) {
+    /// Closes the open dump, saying how it ended.
+    fn close(&mut self, end: End) {
         let Some(o) = self.open.take() else { return };
         let empty = o.b.is_empty();
-        let last = o.b.dump().span.last_line;
-        let hint = at_end.then_some(last);
-        let (mut d, clues) = o.b.finish(hint);
-        if o.marker && !empty {
+        let cut = matches!(end, End::Cut { .. });
+        let (mut d, clues) = o.b.finish(end);
+        if empty {
+            return;
+        }
+        if o.marker && !cut {
             let line = d.span.last_line;
             d.warnings.push(crate::model::Warning {
                 line,
                 message: "no `=== END goroutine stack dump ===` line: the dump may be truncated".into(),
             });
-        }
-        if empty {
-            return;
         }
         d.era = era::guess(&d, &clues);
         self.dumps.push(d);
@@ -459,7 +460,7 @@ impl Extractor {
 
     /// Starts decoding at `start`, which is inside the quoted message.
     fn begin_escaped(&mut self, text: &[u8], start: usize, number: u64, offset: u64) {
-        self.close(false);
+        self.close(End::Boundary);
         // The first `\…n` after the start tells how many times the text was quoted:
         // one backslash once, two twice, four three times.
         let depth = match memchr::memchr(b'\\', &text[start..]) {
@@ -489,10 +490,8 @@ impl Extractor {
         let done = self.escaped.as_ref().is_some_and(|e| e.decoders.iter().any(Unescaper::closed));
         if done {
             self.end_escaped(false);
-        } else if !partial {
-            if let Some(e) = self.escaped.as_mut() {
-                e.awaiting_continuation = true;
-            }
+        } else if !partial && let Some(e) = self.escaped.as_mut() {
+            e.awaiting_continuation = true;
         }
     }
 
@@ -560,32 +559,32 @@ impl Extractor {
         }
         let last_line = self.last_line;
         let inner = *e.inner;
-        let mut dumps = inner.finish_nested(cut);
+        let end = if cut {
+            End::Cut {
+                line: last_line,
+                message: "the log message holding the dump ends without its closing quote: truncated".into(),
+            }
+        } else {
+            End::Boundary
+        };
+        let mut dumps = inner.finish_nested(end);
         for d in &mut dumps {
             d.kind = DumpKind::LogrusLine;
             d.span.first_line = e.first_line;
             d.span.last_line = last_line;
             d.span.start_byte = e.start_byte;
             d.span.end_byte = self.last_end;
-            d.wrapping.insert(0, if e.depth > 1 { format!("escaped {} times in a log message", e.depth) } else { "escaped in a log message".to_string() });
-            if cut {
-                d.warnings.push(crate::model::Warning {
-                    line: last_line,
-                    message: "the log message holding the dump ends without its closing quote: truncated".into(),
-                });
-            }
+            let how = match e.depth {
+                1 => "escaped in a log message".to_string(),
+                n => format!("escaped {n} times in a log message"),
+            };
+            d.wrapping.insert(0, how);
         }
         self.dumps.extend(dumps);
     }
 
-    fn finish_nested(mut self, cut: bool) -> Vec<Dump> {
-        if cut {
-            // A cut message never reaches its END marker; the truncation is reported once.
-            if let Some(o) = self.open.as_mut() {
-                o.marker = false;
-            }
-        }
-        self.close(false);
+    fn finish_nested(mut self, end: End) -> Vec<Dump> {
+        self.close(end);
         self.dumps
     }
 }

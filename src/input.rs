@@ -34,11 +34,7 @@ pub fn sniff_gzip(mut reader: Box<dyn Read + Send>) -> io::Result<Box<dyn Read +
         }
     }
     let rest = io::Cursor::new(head[..got].to_vec()).chain(reader);
-    if got == 2 && head == GZIP_MAGIC {
-        Ok(Box::new(MultiGzDecoder::new(rest)))
-    } else {
-        Ok(Box::new(rest))
-    }
+    if got == 2 && head == GZIP_MAGIC { Ok(Box::new(MultiGzDecoder::new(rest))) } else { Ok(Box::new(rest)) }
 }
 
 /// One line (or one piece of an over-long line) handed out by [`LineReader`].

@@ -186,7 +186,10 @@ impl Func {
     /// `internal/runtime/*`).
     pub fn is_runtime(&self) -> bool {
         let p = self.package();
-        self.full == "panic" || p == "runtime" || p.starts_with("runtime/internal/") || p.starts_with("internal/runtime/")
+        self.full == "panic"
+            || p == "runtime"
+            || p.starts_with("runtime/internal/")
+            || p.starts_with("internal/runtime/")
     }
 
     /// True for the lock machinery: `sync`, `internal/sync`, `sync/atomic` and the runtime.
@@ -225,11 +228,8 @@ fn split_func_name(full: &str) -> (u32, (u32, u32), u32) {
             _ => {}
         }
     }
-    let pkg_len = b[last_slash..path_end.min(b.len())]
-        .iter()
-        .position(|&c| c == b'.')
-        .map(|p| last_slash + p)
-        .unwrap_or(0);
+    let pkg_len =
+        b[last_slash..path_end.min(b.len())].iter().position(|&c| c == b'.').map(|p| last_slash + p).unwrap_or(0);
     if pkg_len == 0 {
         return (0, (0, 0), 0);
     }
@@ -663,7 +663,12 @@ mod tests {
     #[test]
     fn splits_function_names() {
         let cases = [
-            ("github.com/docker/docker/volume/local.(*Root).Remove", "github.com/docker/docker/volume/local", Some("*Root"), "Remove"),
+            (
+                "github.com/docker/docker/volume/local.(*Root).Remove",
+                "github.com/docker/docker/volume/local",
+                Some("*Root"),
+                "Remove",
+            ),
             ("sync.(*Mutex).lockSlow", "sync", Some("*Mutex"), "lockSlow"),
             ("internal/sync.(*Mutex).Lock", "internal/sync", Some("*Mutex"), "Lock"),
             ("main.main", "main", None, "main"),
@@ -724,7 +729,10 @@ mod tests {
             parse_args("{{0x5f4?, 0x0?}, 0x5f?}, 0x1e?, ..."),
             vec![
                 Arg::Group(vec![
-                    Arg::Group(vec![Arg::Word { value: 0x5f4, unreliable: true }, Arg::Word { value: 0, unreliable: true }]),
+                    Arg::Group(vec![
+                        Arg::Word { value: 0x5f4, unreliable: true },
+                        Arg::Word { value: 0, unreliable: true }
+                    ]),
                     Arg::Word { value: 0x5f, unreliable: true },
                 ]),
                 Arg::Word { value: 0x1e, unreliable: true },

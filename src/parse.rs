@@ -179,14 +179,15 @@ impl DumpBuilder {
         if self.d.kind == DumpKind::PprofDebug1 {
             return self.feed_debug1(line, number);
         }
-        if let Some((text, at)) = self.lookahead.take() {
-            if is_indented(line) && self.pending.is_none() {
-                self.warn(at, "frames without a goroutine header: kept as an anonymous goroutine");
-                self.start_goroutine(None, at);
-                self.body = Body::Goroutine;
-                self.start_call(&text, at, Call::Frame);
-                return self.feed(line, number);
-            }
+        if let Some((text, at)) = self.lookahead.take()
+            && is_indented(line)
+            && self.pending.is_none()
+        {
+            self.warn(at, "frames without a goroutine header: kept as an anonymous goroutine");
+            self.start_goroutine(None, at);
+            self.body = Body::Goroutine;
+            self.start_call(&text, at, Call::Frame);
+            return self.feed(line, number);
         }
         let Some(&first) = line.first() else {
             self.end_body();
@@ -331,10 +332,10 @@ impl DumpBuilder {
     /// Closes the open body (at a blank line, a new header or the end).
     fn end_body(&mut self) {
         self.flush_call();
-        if self.body == Body::RuntimeStack {
-            if let (Some(start), Some(r)) = (self.runtime_stack_start, self.d.runtime_stack.as_mut()) {
-                *r = start..self.d.frames.len() as u32;
-            }
+        if self.body == Body::RuntimeStack
+            && let (Some(start), Some(r)) = (self.runtime_stack_start, self.d.runtime_stack.as_mut())
+        {
+            *r = start..self.d.frames.len() as u32;
         }
         if let Some(g) = self.cur.take() {
             self.d.goroutines.push(g);
@@ -393,14 +394,12 @@ impl DumpBuilder {
 
     fn finish_call(&mut self, file_line: Option<&[u8]>) {
         let Some((args_start, args_len, kind)) = self.pending.take() else { return };
-        let file_line = file_line.map(|f| {
-            match memchr::memmem::find(f, b" fp=") {
-                Some(p) => {
-                    self.clues.fp_sp_pc = true;
-                    &f[..p]
-                }
-                None => f,
+        let file_line = file_line.map(|f| match memchr::memmem::find(f, b" fp=") {
+            Some(p) => {
+                self.clues.fp_sp_pc = true;
+                &f[..p]
             }
+            None => f,
         });
         let site = self.intern_site(file_line.unwrap_or(b""));
         match kind {
@@ -500,17 +499,17 @@ impl DumpBuilder {
             return Fed::Consumed;
         }
         // 1 @ 0x55b008e939d6 0x55b008ea37d2 …
-        if let Some((count, rest)) = parse_u64(line) {
-            if rest.starts_with(b" @") {
-                self.start_goroutine(None, number);
-                let state = self.intern_state(b"");
-                if let Some(g) = self.cur.as_mut() {
-                    g.count = u32::try_from(count).unwrap_or(u32::MAX);
-                    g.state = state;
-                }
-                self.body = Body::Goroutine;
-                return Fed::Consumed;
+        if let Some((count, rest)) = parse_u64(line)
+            && rest.starts_with(b" @")
+        {
+            self.start_goroutine(None, number);
+            let state = self.intern_state(b"");
+            if let Some(g) = self.cur.as_mut() {
+                g.count = u32::try_from(count).unwrap_or(u32::MAX);
+                g.state = state;
             }
+            self.body = Body::Goroutine;
+            return Fed::Consumed;
         }
         // # labels: {"handler":"ps"}
         if let Some(rest) = line.strip_prefix(b"# labels: ") {
@@ -546,10 +545,22 @@ impl DumpBuilder {
     }
 
     /// Ends the dump: closes the open goroutine and checks what the input promised.
-    pub fn finish(mut self, truncated_hint: Option<u64>) -> (Dump, Clues) {
-        if let (Some(line), true) = (truncated_hint, self.pending.is_some() && self.in_body()) {
-            self.warn(line, "the input ends between a function line and its file line: truncated");
-            self.finish_call(None);
+    pub fn finish(mut self, end: End) -> (Dump, Clues) {
+        let cut_call = self.pending.is_some() && self.in_body();
+        match end {
+            End::Boundary => {}
+            End::InputEnd(line) => {
+                if cut_call {
+                    self.warn(line, "the input ends between a function line and its file line: truncated");
+                    self.finish_call(None);
+                }
+            }
+            End::Cut { line, message } => {
+                if cut_call {
+                    self.finish_call(None);
+                }
+                self.warn(line, message);
+            }
         }
         self.end_body();
         if let Some(total) = self.debug1_total {
@@ -561,6 +572,22 @@ impl DumpBuilder {
         }
         (self.d, self.clues)
     }
+}
+
+/// How a dump ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// At a boundary: a blank line, a marker, another dump.
+    Boundary,
+    /// At the end of the input, read up to the given line.
+    InputEnd(u64),
+    /// The text was cut (a log message without its closing quote): always worth a warning.
+    Cut {
+        /// The input line where it was cut.
+        line: u64,
+        /// What to tell the user.
+        message: String,
+    },
 }
 
 /// A parsed goroutine header.
@@ -630,10 +657,10 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<Header<'_>> {
             h.locked = true;
         } else if part.starts_with(b"synctest bubble") {
             h.synctest = true;
-        } else if let Some((n, unit)) = parse_u64(part) {
-            if unit == b" minutes" || unit == b" minute" {
-                h.minutes = Some(u32::try_from(n).unwrap_or(u32::MAX));
-            }
+        } else if let Some((n, unit)) = parse_u64(part)
+            && (unit == b" minutes" || unit == b" minute")
+        {
+            h.minutes = Some(u32::try_from(n).unwrap_or(u32::MAX));
         }
     }
     Some(h)
@@ -757,7 +784,7 @@ fn split_file_line(text: &[u8]) -> (&[u8], u32, Option<u32>) {
     };
     match memchr::memrchr(b':', head) {
         Some(p) => match parse_u64(&head[p + 1..]) {
-            Some((line, rest)) if rest.is_empty() => (&head[..p], u32::try_from(line).unwrap_or(0), pc),
+            Some((line, [])) => (&head[..p], u32::try_from(line).unwrap_or(0), pc),
             _ => (head, 0, pc),
         },
         None => (head, 0, pc),
@@ -799,7 +826,10 @@ mod tests {
 
     #[test]
     fn parses_pprof_labels() {
-        assert_eq!(parse_labels(br#"{"handler":"ps", "id":"4\n2"}"#).unwrap(), lbl(&[("handler", "ps"), ("id", "4\n2")]));
+        assert_eq!(
+            parse_labels(br#"{"handler":"ps", "id":"4\n2"}"#).unwrap(),
+            lbl(&[("handler", "ps"), ("id", "4\n2")])
+        );
         assert_eq!(parse_labels(b"{}").unwrap(), vec![]);
         assert!(parse_labels(b"{unterminated").is_none());
     }
@@ -812,19 +842,25 @@ mod tests {
             Some((&b"sync.(*Mutex).Lock"[..], &b"0xc000aee820, {0x0?, 0x40}, ..."[..]))
         );
         assert_eq!(split_call(b"panic({0x6b8a40?, 0xc0000a0010?})").unwrap().0, b"panic");
-        assert_eq!(
-            split_call(b"a/b.(*T).(a/b.f)-fm(0x1)"),
-            Some((&b"a/b.(*T).(a/b.f)-fm"[..], &b"0x1"[..]))
-        );
+        assert_eq!(split_call(b"a/b.(*T).(a/b.f)-fm(0x1)"), Some((&b"a/b.(*T).(a/b.f)-fm"[..], &b"0x1"[..])));
         assert_eq!(split_call(b"exit status 2"), None);
         assert_eq!(split_call(b"some text (with spaces)"), None);
     }
 
     #[test]
     fn splits_file_lines() {
-        assert_eq!(split_file_line(b"/usr/local/go/src/sync/mutex.go:83 +0x1c4"), (&b"/usr/local/go/src/sync/mutex.go"[..], 83, Some(0x1c4)));
-        assert_eq!(split_file_line(b"/usr/local/go/src/sync/mutex.go:46"), (&b"/usr/local/go/src/sync/mutex.go"[..], 46, None));
-        assert_eq!(split_file_line(b"c:/go/src/runtime/proc.go:250 +0x5"), (&b"c:/go/src/runtime/proc.go"[..], 250, Some(5)));
+        assert_eq!(
+            split_file_line(b"/usr/local/go/src/sync/mutex.go:83 +0x1c4"),
+            (&b"/usr/local/go/src/sync/mutex.go"[..], 83, Some(0x1c4))
+        );
+        assert_eq!(
+            split_file_line(b"/usr/local/go/src/sync/mutex.go:46"),
+            (&b"/usr/local/go/src/sync/mutex.go"[..], 46, None)
+        );
+        assert_eq!(
+            split_file_line(b"c:/go/src/runtime/proc.go:250 +0x5"),
+            (&b"c:/go/src/runtime/proc.go"[..], 250, Some(5))
+        );
         assert_eq!(split_file_line(b"C:/Program Files/Go/src/x.go:7"), (&b"C:/Program Files/Go/src/x.go"[..], 7, None));
         assert_eq!(split_file_line(b"?:0"), (&b"?"[..], 0, None));
         assert!(looks_like_file_line(b"?:0"));

@@ -208,7 +208,11 @@ pub fn dump_json<'a>(d: &'a Dump, index: usize, keep: &dyn Fn(&Goroutine) -> boo
         },
         wrapping: &d.wrapping,
         reason: d.reason.as_deref(),
-        era: EraJson { min: d.era.min.map(|v| v.to_string()), max: d.era.max.map(|v| v.to_string()), clues: &d.era.clues },
+        era: EraJson {
+            min: d.era.min.map(|v| v.to_string()),
+            max: d.era.max.map(|v| v.to_string()),
+            clues: &d.era.clues,
+        },
         goroutine_count: d.goroutine_count(),
         warnings: d.warnings.iter().map(|w| WarningJson { line: w.line, message: &w.message }).collect(),
         warnings_dropped: d.warnings_dropped,
