@@ -643,7 +643,8 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<Header<'_>> {
         } else if let Some(r) = reason.strip_suffix(b" (leaked)") {
             h.leaked = true;
             reason = r;
-        } else if let Some(r) = reason.strip_suffix(b" (durable)") {
+        } else if let Some(r) = reason.strip_suffix(b" (durable)").or_else(|| reason.strip_suffix(b" (synctest)")) {
+            // Go 1.25+ `(durable)`; the Go 1.24 experiment printed `(synctest)`.
             h.synctest = true;
             reason = r;
         } else {
@@ -655,7 +656,7 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<Header<'_>> {
         let part = part.strip_prefix(b" ").unwrap_or(part);
         if part == b"locked to thread" {
             h.locked = true;
-        } else if part.starts_with(b"synctest bubble") {
+        } else if part.starts_with(b"synctest bubble") || part.starts_with(b"synctest group") {
             h.synctest = true;
         } else if let Some((n, unit)) = parse_u64(part)
             && (unit == b" minutes" || unit == b" minute")
@@ -734,12 +735,13 @@ fn parse_elided_count(line: &[u8]) -> Option<u32> {
 /// Leading decimal number and the rest.
 pub(crate) fn parse_u64(s: &[u8]) -> Option<(u64, &[u8])> {
     let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 || digits > 19 {
+    if digits == 0 || digits > 20 {
         return None;
     }
     let mut v = 0u64;
     for &c in &s[..digits] {
-        v = v * 10 + u64::from(c - b'0');
+        // Goroutine ids are uint64: up to 20 digits, but no more than u64::MAX.
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
     }
     Some((v, &s[digits..]))
 }
@@ -761,9 +763,10 @@ pub(crate) fn trim_indent(mut line: &[u8]) -> &[u8] {
     }
 }
 
-/// Whether trimmed text looks like `path/file.go:123 +0x1d` (or `?:0`).
+/// Whether trimmed text looks like `path/file.go:123 +0x1d` (or `?:0`), possibly followed by
+/// ` fp=0x… sp=0x… pc=0x…` (a frame at its function's entry prints no `+0x`).
 fn looks_like_file_line(text: &[u8]) -> bool {
-    let end = memchr::memmem::find(text, b" +0x").unwrap_or(text.len());
+    let end = memchr::memmem::find(text, b" +0x").or_else(|| memchr::memmem::find(text, b" fp=")).unwrap_or(text.len());
     let head = &text[..end];
     match memchr::memrchr(b':', head) {
         Some(p) => head[p + 1..].iter().all(u8::is_ascii_digit) && p + 1 < head.len(),
