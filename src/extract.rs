@@ -255,8 +255,11 @@ impl Extractor {
                     if o.preamble && !o.b.is_empty() {
                         o.preamble = false;
                     }
-                    o.b.dump_mut().span.last_line = number;
-                    o.b.dump_mut().span.end_byte = offset + raw.len() as u64;
+                    // A blank line after the last goroutine does not extend the span.
+                    if !clean.is_empty() {
+                        o.b.dump_mut().span.last_line = number;
+                        o.b.dump_mut().span.end_byte = offset + raw.len() as u64;
+                    }
                     return;
                 }
                 Fed::DuplicateId => {
