@@ -1,0 +1,152 @@
+//! Helpers shared by the integration tests: paths into `testdata/`, reading (gzip) files,
+//! counting goroutine headers independently of the parser, parsing inline dumps, running the
+//! built binary, and golden files that re-bless with `HOLDUP_BLESS=1`.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use holdup::Dump;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under `testdata/`.
+pub fn testdata(rel: &str) -> PathBuf {
+    root().join("testdata").join(rel)
+}
+
+/// The bytes of a file, gunzipped when it starts with the gzip magic.
+pub fn read_plain(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap_or_else(|e| panic!("gunzip {}: {e}", path.display()));
+        out
+    } else {
+        raw
+    }
+}
+
+/// Counts lines matching `^goroutine \d+ ` (a goroutine header at a line start), without the
+/// parser.
+pub fn count_headers(bytes: &[u8]) -> usize {
+    bytes
+        .split(|&c| c == b'\n')
+        .filter(|l| {
+            let Some(rest) = l.strip_prefix(b"goroutine ") else { return false };
+            let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+            digits > 0 && rest.get(digits) == Some(&b' ')
+        })
+        .count()
+}
+
+/// Every file under `dir` (recursively), sorted, whose name passes `keep`.
+pub fn files_under(dir: &Path, keep: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().and_then(|n| n.to_str()).is_some_and(keep) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Parses inline text; panics on an I/O error (there is none for bytes in memory).
+pub fn dumps(text: &str) -> Vec<Dump> {
+    holdup::read_dumps(text.as_bytes(), "inline.txt").expect("reading from memory cannot fail")
+}
+
+/// Parses inline text that must hold exactly one dump.
+pub fn one(text: &str) -> Dump {
+    let mut ds = dumps(text);
+    assert_eq!(ds.len(), 1, "expected one dump in:\n{text}\ngot {}: {:#?}", ds.len(), summaries(&ds));
+    ds.remove(0)
+}
+
+/// Short descriptions of dumps for assertion messages.
+pub fn summaries(ds: &[Dump]) -> Vec<String> {
+    ds.iter()
+        .map(|d| {
+            format!(
+                "{} lines {}-{} goroutines {} warnings {:?}",
+                d.kind,
+                d.span.first_line,
+                d.span.last_line,
+                d.goroutines.len(),
+                d.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>()
+            )
+        })
+        .collect()
+}
+
+/// The function names of a goroutine's frames, innermost first.
+pub fn funcs(d: &Dump, g: &holdup::model::Goroutine) -> Vec<String> {
+    d.frames(g).map(|f| f.func.full.clone()).collect()
+}
+
+/// The warnings of a dump as `line: message` strings.
+pub fn warnings(d: &Dump) -> Vec<String> {
+    d.warnings.iter().map(|w| w.to_string()).collect()
+}
+
+/// The built `holdup` binary.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_holdup"))
+}
+
+/// Runs the binary with `args` (and `stdin` bytes, if any) from the repository root.
+pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(root()).env("NO_COLOR", "1");
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run holdup");
+    if let Some(bytes) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().expect("stdin");
+        // The binary may stop reading early; a broken pipe here is not the test's business.
+        let _ = pipe.write_all(bytes);
+    }
+    child.wait_with_output().expect("wait for holdup")
+}
+
+/// Compares `actual` with the golden file `testdata/golden/<name>`; with `HOLDUP_BLESS=1`
+/// set, writes `actual` there instead.
+pub fn golden(name: &str, actual: &str) {
+    let path = testdata("golden").join(name);
+    if std::env::var_os("HOLDUP_BLESS").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().expect("golden dir")).expect("create testdata/golden");
+        std::fs::write(&path, actual).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("reading golden file {}: {e}\n(run with HOLDUP_BLESS=1 to create it)", path.display())
+    });
+    if expected != actual {
+        let first_diff = expected.lines().zip(actual.lines()).position(|(a, b)| a != b);
+        let at = first_diff.unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output at line {}:\n  golden: {}\n  actual: {}\n\
+             (if the change is intended, re-bless with HOLDUP_BLESS=1 cargo test)",
+            path.display(),
+            at + 1,
+            expected.lines().nth(at).unwrap_or("<end>"),
+            actual.lines().nth(at).unwrap_or("<end>"),
+        );
+    }
+}
