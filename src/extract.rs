@@ -67,7 +67,7 @@ enum Prefix {
     Indent(usize),
     /// A prefix whose digits and inner spaces vary (timestamps): `full` strips it, `blank`
     /// matches a line that is only the prefix (a blank line in the dump).
-    Shape { full: Regex, blank: Regex },
+    Shape { full: Regex, blank: Regex, what: &'static str },
 }
 
 impl Prefix {
@@ -113,7 +113,10 @@ impl Prefix {
         let blank = format!(r"{pat}\s*$");
         pat.push_str(&regex::escape(trailing));
         match (Regex::new(&pat), Regex::new(&blank)) {
-            (Ok(full), Ok(blank)) => Prefix::Shape { full, blank },
+            (Ok(full), Ok(blank)) => {
+                let quoted = trimmed.bytes().all(|c| c == b'>' || c == b' ');
+                Prefix::Shape { full, blank, what: if quoted { "quoted with >" } else { "log prefix on every line" } }
+            }
             _ => Prefix::None,
         }
     }
@@ -126,7 +129,7 @@ impl Prefix {
                 let k = line.iter().take(*n).take_while(|&&c| c == b' ' || c == b'\t').count();
                 &line[k..]
             }
-            Prefix::Shape { full, blank } => match full.find(line) {
+            Prefix::Shape { full, blank, .. } => match full.find(line) {
                 Some(m) => &line[m.end()..],
                 None if blank.is_match(line) => &[],
                 None => line,
@@ -138,7 +141,7 @@ impl Prefix {
         match self {
             Prefix::None => None,
             Prefix::Indent(_) => Some("indented"),
-            Prefix::Shape { .. } => Some("log prefix on every line"),
+            Prefix::Shape { what, .. } => Some(what),
         }
     }
 }
@@ -151,6 +154,9 @@ struct Open {
     marker: bool,
     /// Lines before the first goroutine are still the reason (panic message, signal).
     preamble: bool,
+    /// A blank line ended the message itself: later preamble lines are kept only if they
+    /// look like part of a crash report (`[signal …]`, `PC=…`, `panic: …`).
+    message_done: bool,
 }
 
 /// A dump inside a quoted log message being decoded.
@@ -167,6 +173,8 @@ struct Escaped {
     /// (journald splits long lines), or the message was cut.
     awaiting_continuation: bool,
     depth: usize,
+    /// Physical lines the message was split over (journald splits over-long lines).
+    pieces: u32,
 }
 
 /// Finds and reads the dumps in one input, line by line.
@@ -255,6 +263,9 @@ impl Extractor {
                     if o.preamble && !o.b.is_empty() {
                         o.preamble = false;
                     }
+                    if o.preamble && clean.is_empty() {
+                        o.message_done = true;
+                    }
                     // A blank line after the last goroutine does not extend the span.
                     if !clean.is_empty() {
                         o.b.dump_mut().span.last_line = number;
@@ -279,7 +290,9 @@ impl Extractor {
     /// A line the open dump (if any) did not take: look for dump boundaries and starts.
     fn examine(&mut self, raw: &[u8], number: u64, offset: u64) {
         if let Some(p) = memchr::memmem::find(raw, b"=== ") {
-            if raw[p..].starts_with(END_MARKER) {
+            // The END marker ends its line; inside a quoted log message it is followed by the
+            // closing quote and belongs to the escaped dump, read below.
+            if raw[p..].starts_with(END_MARKER) && raw[p + END_MARKER.len()..].iter().all(|c| c.is_ascii_whitespace()) {
                 if let Some(o) = self.open.as_mut() {
                     o.marker = false;
                     o.b.dump_mut().span.last_line = number;
@@ -354,10 +367,16 @@ impl Extractor {
             self.add_reason(body);
             return;
         }
-        if self.open.as_ref().is_some_and(|o| o.preamble) {
-            // `[signal SIGSEGV: …]`, `PC=0x… m=0 sigcode=0`, `\tpanic: second [recovered]`.
+        if let Some(o) = self.open.as_ref().filter(|o| o.preamble) {
+            // `[signal SIGSEGV: …]`, `PC=0x… m=0 sigcode=0`, `\tpanic: second [recovered]`, and
+            // before the first blank line every line of a message that holds newlines.
             let t = trim_indent(body);
-            if t.starts_with(b"[signal ") || t.starts_with(b"PC=") || t.starts_with(b"panic: ") || t.starts_with(b"[") {
+            if !o.message_done
+                || t.starts_with(b"[signal ")
+                || t.starts_with(b"PC=")
+                || t.starts_with(b"panic: ")
+                || t.starts_with(b"[")
+            {
                 self.add_reason(t);
             }
             return;
@@ -378,6 +397,8 @@ impl Extractor {
             return;
         }
         match self.open.as_mut() {
+            // Damage inside a goroutine, or the end of a dump that no blank line closed (a
+            // log goes on after it): the builder tells them apart.
             Some(o) if o.b.in_body() => o.b.unreadable(raw, number),
             Some(_) => {}
             None => {
@@ -412,7 +433,7 @@ impl Extractor {
             d.wrapping.push(w.to_string());
         }
         self.lookahead = None;
-        self.open = Some(Open { b, prefix, marker, preamble: false });
+        self.open = Some(Open { b, prefix, marker, preamble: false, message_done: false });
     }
 
     /// Closes the open dump, saying how it ended.
@@ -485,6 +506,7 @@ impl Extractor {
             start_byte: offset,
             awaiting_continuation: false,
             depth,
+            pieces: 1,
         });
         self.decode_piece(&text[start..], number);
     }
@@ -519,6 +541,7 @@ impl Extractor {
                 return false;
             }
             e.awaiting_continuation = false;
+            e.pieces += 1;
         }
         self.decode_piece(text, l.number);
         self.after_escaped_piece(l.partial);
@@ -531,13 +554,13 @@ impl Extractor {
         buf.clear();
         buf.extend_from_slice(text);
         let mut next = Vec::new();
+        // Each level decodes what the level outside it produced, also in the piece where an
+        // outer level reached its closing quote (its output up to the quote still needs the
+        // inner levels).
         for dec in e.decoders.iter_mut() {
             next.clear();
             dec.feed(&buf, &mut next);
             std::mem::swap(&mut buf, &mut next);
-            if dec.closed() {
-                break;
-            }
         }
         e.pending.extend_from_slice(&buf);
         let mut start = 0;
@@ -582,6 +605,9 @@ impl Extractor {
                 n => format!("escaped {n} times in a log message"),
             };
             d.wrapping.insert(0, how);
+            if e.pieces > 1 {
+                d.wrapping.insert(1, format!("log message split over {} lines, rejoined", e.pieces));
+            }
         }
         self.dumps.extend(dumps);
     }
