@@ -1,0 +1,3 @@
+module example.com/holdup/ancestors
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/holdup/bigwaiters
+
+go 1.19

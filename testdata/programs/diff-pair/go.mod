@@ -1,0 +1,3 @@
+module example.com/holdup/diff-pair
+
+go 1.19

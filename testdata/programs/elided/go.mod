@@ -1,0 +1,3 @@
+module example.com/holdup/elided
+
+go 1.19

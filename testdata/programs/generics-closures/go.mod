@@ -1,0 +1,3 @@
+module example.com/holdup/generics-closures
+
+go 1.19

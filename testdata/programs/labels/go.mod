@@ -1,0 +1,3 @@
+module example.com/holdup/labels
+
+go 1.27

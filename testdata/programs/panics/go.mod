@@ -1,0 +1,3 @@
+module example.com/holdup/panics
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/holdup/pprof
+
+go 1.19

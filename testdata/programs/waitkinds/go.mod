@@ -1,0 +1,3 @@
+module example.com/holdup/waitkinds
+
+go 1.19
