@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::analysis::analyze;
 use crate::model::Dump;
-use crate::report::{gotext, model_json, summary};
+use crate::report::{analysis_json, analysis_text, dot, gotext, model_json, summary};
 use crate::{Error, read_path};
 
 const AFTER_HELP: &str = "\
@@ -52,10 +53,47 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Find what holds the process up: lock holders, deadlocks, blockers (the default).
+    Analyze(AnalyzeArgs),
+    /// Write the wait-for graph (goroutine → lock → holder) for Graphviz or as JSON.
+    Graph(GraphArgs),
     /// Print the parsed goroutines (as Go text, or the whole model as JSON).
     Parse(ParseArgs),
     /// Per dump: where it came from, goroutine counts by state, longest waits, the program.
     Summary(SummaryArgs),
+}
+
+#[derive(Args, Debug)]
+struct AnalyzeArgs {
+    /// Dump files ('-' for stdin).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Output format: text for people, json (schema holdup.analysis/v1, see README), or dot.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
+    format: AnalyzeFormat,
+}
+
+#[derive(Args, Debug)]
+struct GraphArgs {
+    /// Dump files ('-' for stdin).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// Output format: dot for Graphviz (`| dot -Tsvg > g.svg`), or json.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum AnalyzeFormat {
+    Text,
+    Json,
+    Dot,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GraphFormat {
+    Dot,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +207,14 @@ fn exit_for(ok: bool) -> ExitCode {
 
 fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
     match cli.command {
+        Some(Command::Analyze(a)) => cmd_analyze(&a.files, a.format, out),
+        Some(Command::Graph(a)) => {
+            let format = match a.format {
+                GraphFormat::Dot => AnalyzeFormat::Dot,
+                GraphFormat::Json => AnalyzeFormat::Json,
+            };
+            cmd_analyze(&a.files, format, out)
+        }
         Some(Command::Parse(a)) => cmd_parse(&a, out),
         Some(Command::Summary(a)) => cmd_summary(&a, out),
         None => {
@@ -176,7 +222,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
                 eprintln!("holdup: no input files; try `holdup --help`");
                 return Ok(ExitCode::from(2));
             }
-            cmd_summary(&SummaryArgs { files: cli.files, format: TextOrJson::Text }, out)
+            cmd_analyze(&cli.files, AnalyzeFormat::Text, out)
         }
     }
 }
@@ -233,6 +279,29 @@ fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
             for s in &summaries {
                 let of = summaries.iter().filter(|x| x.source == s.source).count();
                 summary::write_text(out, s, of)?;
+            }
+        }
+    }
+    Ok(exit_for(loaded.ok))
+}
+
+fn cmd_analyze(files: &[String], format: AnalyzeFormat, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let loaded = load(files);
+    let analyses: Vec<_> = indexed(&loaded.dumps).into_iter().map(|(i, d)| (i, analyze(d))).collect();
+    match format {
+        AnalyzeFormat::Json => {
+            let doc = analysis_json::AnalysisDoc {
+                schema: analysis_json::SCHEMA,
+                dumps: analyses.iter().map(|(i, a)| analysis_json::dump_analysis(a, *i)).collect(),
+            };
+            serde_json::to_writer(&mut *out, &doc)?;
+            out.write_all(b"\n")?;
+        }
+        AnalyzeFormat::Dot => dot::write(out, &analyses)?,
+        AnalyzeFormat::Text => {
+            for (i, a) in &analyses {
+                let of = loaded.dumps.iter().filter(|d| d.source == a.dump.source).count();
+                analysis_text::write(out, a, *i, of)?;
             }
         }
     }

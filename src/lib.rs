@@ -17,15 +17,21 @@
 //! assert_eq!(d.frames(g).next().unwrap().func.full, "main.main");
 //! ```
 
+pub mod analysis;
 pub mod cli;
 pub mod era;
 pub mod error;
 pub mod escape;
 pub mod extract;
+pub mod graph;
+pub mod group;
+pub mod holders;
 pub mod input;
+pub mod locks;
 pub mod model;
 pub mod parse;
 pub mod report;
+pub mod waits;
 
 use std::io::Read;
 

@@ -312,6 +312,10 @@ pub struct ArgWord {
     pub depth: u8,
     /// Index of the top-level argument this word belongs to.
     pub index: u16,
+    /// The first word inside a `{…}` group: in the register ABI the type word of an
+    /// interface `{itab, data}` or the data pointer of a string `{ptr, len}`, so a value
+    /// shared with other goroutines, not an object of its own.
+    pub leads_group: bool,
 }
 
 /// Iterates the numeric words of a raw argument list such as `{0x0?, 0x40}, 0xc000aee820`.
@@ -324,12 +328,14 @@ pub struct ArgWords<'a> {
     i: usize,
     depth: u8,
     index: u16,
+    /// The next word is the first of a `{…}` group.
+    group_start: bool,
 }
 
 impl<'a> ArgWords<'a> {
     /// Starts iterating the words of `raw` (the text between the call's parentheses).
     pub fn new(raw: &'a str) -> Self {
-        ArgWords { s: raw.as_bytes(), i: 0, depth: 0, index: 0 }
+        ArgWords { s: raw.as_bytes(), i: 0, depth: 0, index: 0, group_start: false }
     }
 }
 
@@ -343,10 +349,12 @@ impl Iterator for ArgWords<'_> {
             match c {
                 b'{' => {
                     self.depth = self.depth.saturating_add(1);
+                    self.group_start = true;
                     self.i += 1;
                 }
                 b'}' => {
                     self.depth = self.depth.saturating_sub(1);
+                    self.group_start = false;
                     self.i += 1;
                 }
                 b',' => {
@@ -373,8 +381,9 @@ impl Iterator for ArgWords<'_> {
                     }
                     let unreliable = s.get(j) == Some(&b'?');
                     self.i = if unreliable { j + 1 } else { j };
+                    let leads_group = std::mem::take(&mut self.group_start);
                     if j > start && !overflow {
-                        return Some(ArgWord { value, unreliable, depth: self.depth, index: self.index });
+                        return Some(ArgWord { value, unreliable, depth: self.depth, index: self.index, leads_group });
                     }
                 }
                 b'0'..=b'9' => {
@@ -714,9 +723,9 @@ mod tests {
         assert_eq!(
             words,
             vec![
-                ArgWord { value: 0xc000aee820, unreliable: false, depth: 0, index: 0 },
-                ArgWord { value: 0, unreliable: true, depth: 1, index: 1 },
-                ArgWord { value: 0x40, unreliable: false, depth: 1, index: 1 },
+                ArgWord { value: 0xc000aee820, unreliable: false, depth: 0, index: 0, leads_group: false },
+                ArgWord { value: 0, unreliable: true, depth: 1, index: 1, leads_group: true },
+                ArgWord { value: 0x40, unreliable: false, depth: 1, index: 1, leads_group: false },
             ]
         );
         assert_eq!(ArgWords::new("...").count(), 0);

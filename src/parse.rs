@@ -313,7 +313,16 @@ impl DumpBuilder {
 
     fn header(&mut self, h: Header<'_>, number: u64) -> Fed {
         if !self.ids.insert(h.id) {
-            return Fed::DuplicateId;
+            // A crash printed by two threads at once shows a goroutine first as "running on
+            // other thread; stack unavailable", then with its stack: one goroutine, one dump.
+            let placeholder = |g: &Goroutine| g.id == Some(h.id) && g.stack_unavailable && g.frames.is_empty();
+            if self.cur.as_ref().is_some_and(placeholder) {
+                self.cur = None;
+            } else if let Some(i) = self.d.goroutines.iter().rposition(placeholder) {
+                self.d.goroutines.remove(i);
+            } else {
+                return Fed::DuplicateId;
+            }
         }
         self.lookahead = None;
         self.clues.gp_header |= h.gp;

@@ -1,0 +1,128 @@
+//! One dump's analysis: waits → locks → holders → wait-for graph → findings, most important
+//! first (deadlocks, then blockers by how many goroutines wait behind them, then locks
+//! without a live holder).
+
+use std::collections::BTreeMap;
+
+use crate::graph::{Entries, WaitGraph, by_entry};
+use crate::holders::{self, Holder};
+use crate::locks::{self, Lock};
+use crate::model::Dump;
+use crate::waits::{self, Wait};
+
+/// A deadlock: goroutines that wait for each other's locks.
+#[derive(Debug, Clone)]
+pub struct Deadlock {
+    /// Goroutine indices, sorted.
+    pub goroutines: Vec<usize>,
+    /// Lock indices, sorted.
+    pub locks: Vec<usize>,
+}
+
+/// A goroutine at the root of blocking: holds contended locks and does not wait for one
+/// (or is part of a deadlock).
+#[derive(Debug, Clone)]
+pub struct Blocker {
+    /// Goroutine index.
+    pub goroutine: usize,
+    /// Locks it is the best holder of.
+    pub holds: Vec<usize>,
+    /// Every goroutine blocked behind it, directly or through other holders.
+    pub blocked: Vec<usize>,
+    /// Blocked goroutines by entry function.
+    pub by_entry: BTreeMap<String, usize>,
+    /// The longest wait among the blocked, in minutes.
+    pub longest_wait: Option<u32>,
+    /// Holders between the root and the waiters: (goroutine, lock it waits for), outermost first.
+    pub via: Vec<(usize, usize)>,
+    /// Part of a deadlock.
+    pub in_deadlock: bool,
+}
+
+/// Everything holdup concludes about one dump.
+#[derive(Debug)]
+pub struct Analysis<'d> {
+    /// The dump.
+    pub dump: &'d Dump,
+    /// What every goroutine waits on, by goroutine index.
+    pub waits: Vec<Wait>,
+    /// The contended locks, most waiters first.
+    pub locks: Vec<Lock>,
+    /// Holder candidates per lock, best first (empty: no live holder found).
+    pub holders: Vec<Vec<Holder>>,
+    /// The wait-for graph.
+    pub graph: WaitGraph,
+    /// Deadlock cycles.
+    pub deadlocks: Vec<Deadlock>,
+    /// Root blockers, most blocked goroutines first (deadlock members included).
+    pub blockers: Vec<Blocker>,
+    /// Locks with waiters and no live holder found.
+    pub leaked: Vec<usize>,
+    /// Entry functions of goroutines.
+    pub entries: Entries,
+}
+
+/// Analyzes one dump.
+pub fn analyze(d: &Dump) -> Analysis<'_> {
+    let waits: Vec<Wait> = d.goroutines.iter().map(|g| waits::classify(d, g)).collect();
+    let locks = locks::group(d, &waits);
+    let holders = holders::infer(d, &waits, &locks);
+    let graph = WaitGraph::build(&locks, &holders);
+    let entries = Entries::new(d);
+    let deadlocks: Vec<Deadlock> =
+        graph.cycles().into_iter().map(|(goroutines, locks)| Deadlock { goroutines, locks }).collect();
+    let in_deadlock = |g: usize| deadlocks.iter().any(|c| c.goroutines.contains(&g));
+
+    let mut roots: Vec<usize> = holders.iter().filter_map(|h| h.first().map(|h| h.goroutine)).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    roots.retain(|&g| !waits[g].kind.is_lock() || in_deadlock(g));
+    let mut blockers: Vec<Blocker> = roots
+        .into_iter()
+        .map(|g| {
+            let blocked = graph.blocked_behind(g);
+            let longest_wait = blocked.iter().filter_map(|&b| d.goroutines[b].wait_minutes).max();
+            Blocker {
+                goroutine: g,
+                holds: graph.holds(g),
+                by_entry: by_entry(d, &entries, &blocked),
+                longest_wait,
+                via: chain_to(&graph, &locks, &holders, g),
+                in_deadlock: in_deadlock(g),
+                blocked,
+            }
+        })
+        .collect();
+    blockers.sort_by_key(|b| (!b.in_deadlock, std::cmp::Reverse(b.blocked.len()), d.goroutines[b.goroutine].id));
+    let leaked = (0..locks.len()).filter(|&l| holders[l].is_empty()).collect();
+    Analysis { dump: d, waits, locks, holders, graph, deadlocks, blockers, leaked, entries }
+}
+
+/// Holders that wait for a lock held by `root`, transitively: the chain from the waiters'
+/// side down to the root, as (holder, lock it waits for).
+fn chain_to(graph: &WaitGraph, locks: &[Lock], holders: &[Vec<Holder>], root: usize) -> Vec<(usize, usize)> {
+    let mut chain = Vec::new();
+    let mut frontier = vec![root];
+    let mut seen = vec![root];
+    while let Some(g) = frontier.pop() {
+        for l in graph.holds(g) {
+            for &(w, _) in &locks[l].waiters {
+                let holds_other = holders.iter().any(|h| h.first().is_some_and(|h| h.goroutine == w));
+                if holds_other && !seen.contains(&w) {
+                    seen.push(w);
+                    chain.push((w, l));
+                    frontier.push(w);
+                }
+            }
+        }
+    }
+    chain.reverse();
+    chain
+}
+
+impl Analysis<'_> {
+    /// Whether anything worth reporting was found.
+    pub fn has_findings(&self) -> bool {
+        !self.locks.is_empty()
+    }
+}

@@ -1,0 +1,202 @@
+//! The wait-for graph: goroutine → lock (waits for), lock → goroutine (held by, the best
+//! candidate). From it come the findings: deadlocks (cycles), root blockers with their blast
+//! radius, chains of holders that wait themselves, and locks without a live holder.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use petgraph::Direction;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::holders::Holder;
+use crate::locks::Lock;
+use crate::model::Dump;
+use crate::waits::Wait;
+
+/// A node of the wait-for graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// A goroutine (index into `Dump::goroutines`).
+    Goroutine(usize),
+    /// A lock (index into the analysis' locks).
+    Lock(usize),
+}
+
+/// The wait-for graph of one dump.
+#[derive(Debug)]
+pub struct WaitGraph {
+    /// The graph; edges point from waiter to lock and from lock to its best holder.
+    pub graph: DiGraph<Node, ()>,
+    goroutine_nodes: HashMap<usize, NodeIndex>,
+    lock_nodes: Vec<NodeIndex>,
+}
+
+impl WaitGraph {
+    /// Builds the graph from the locks and their best holders.
+    pub fn build(locks: &[Lock], holders: &[Vec<Holder>]) -> Self {
+        let mut graph = DiGraph::new();
+        let mut goroutine_nodes = HashMap::new();
+        let lock_nodes: Vec<NodeIndex> = (0..locks.len()).map(|i| graph.add_node(Node::Lock(i))).collect();
+        let mut node_of = |g: usize, graph: &mut DiGraph<Node, ()>| {
+            *goroutine_nodes.entry(g).or_insert_with(|| graph.add_node(Node::Goroutine(g)))
+        };
+        for (li, l) in locks.iter().enumerate() {
+            for &(g, _) in &l.waiters {
+                let n = node_of(g, &mut graph);
+                graph.add_edge(n, lock_nodes[li], ());
+            }
+            if let Some(h) = holders[li].first() {
+                let n = node_of(h.goroutine, &mut graph);
+                graph.add_edge(lock_nodes[li], n, ());
+            }
+        }
+        WaitGraph { graph, goroutine_nodes, lock_nodes }
+    }
+
+    /// The locks a goroutine waits for.
+    pub fn waits_for(&self, g: usize) -> Vec<usize> {
+        self.goroutine_nodes.get(&g).map_or_else(Vec::new, |&n| {
+            self.graph
+                .neighbors_directed(n, Direction::Outgoing)
+                .filter_map(|m| match self.graph[m] {
+                    Node::Lock(l) => Some(l),
+                    Node::Goroutine(_) => None,
+                })
+                .collect()
+        })
+    }
+
+    /// The locks a goroutine is the best holder of.
+    pub fn holds(&self, g: usize) -> Vec<usize> {
+        self.goroutine_nodes.get(&g).map_or_else(Vec::new, |&n| {
+            let mut v: Vec<usize> = self
+                .graph
+                .neighbors_directed(n, Direction::Incoming)
+                .filter_map(|m| match self.graph[m] {
+                    Node::Lock(l) => Some(l),
+                    Node::Goroutine(_) => None,
+                })
+                .collect();
+            v.sort_unstable();
+            v
+        })
+    }
+
+    /// Every goroutine whose wait leads, through locks and their holders, to `g`.
+    pub fn blocked_behind(&self, g: usize) -> Vec<usize> {
+        let Some(&start) = self.goroutine_nodes.get(&g) else { return Vec::new() };
+        let mut seen: HashSet<NodeIndex> = HashSet::from([start]);
+        let mut queue = VecDeque::from([start]);
+        let mut out = Vec::new();
+        while let Some(n) = queue.pop_front() {
+            for m in self.graph.neighbors_directed(n, Direction::Incoming) {
+                if seen.insert(m) {
+                    if let Node::Goroutine(w) = self.graph[m] {
+                        out.push(w);
+                    }
+                    queue.push_back(m);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Cycles: strongly connected components holding at least two goroutines, as
+    /// (goroutines, locks), each sorted.
+    pub fn cycles(&self) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let mut out: Vec<(Vec<usize>, Vec<usize>)> = tarjan_scc(&self.graph)
+            .into_iter()
+            .filter_map(|comp| {
+                let mut gs = Vec::new();
+                let mut ls = Vec::new();
+                for n in comp {
+                    match self.graph[n] {
+                        Node::Goroutine(g) => gs.push(g),
+                        Node::Lock(l) => ls.push(l),
+                    }
+                }
+                gs.sort_unstable();
+                ls.sort_unstable();
+                (gs.len() >= 2).then_some((gs, ls))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The lock node of lock `l`.
+    pub fn lock_node(&self, l: usize) -> NodeIndex {
+        self.lock_nodes[l]
+    }
+}
+
+/// What a goroutine's stack is for, in one function name: the first frame of application
+/// code after the last place where stacks fork.
+///
+/// A *dispatcher* is a non-standard-library function that calls different functions in
+/// different goroutines of the dump (an HTTP router closure, an event switch). The entry of a
+/// stack is the first application frame (not the standard library, not a closure or
+/// wrapper) inner to its outermost dispatcher, or the outermost application frame if it has
+/// none: `(*containerRouter).postContainersCreate` rather than `(*Server).ServeHTTP`.
+#[derive(Debug)]
+pub struct Entries {
+    dispatcher: Vec<bool>,
+}
+
+impl Entries {
+    /// Finds the dispatchers of a dump.
+    pub fn new(d: &Dump) -> Self {
+        let mut callee: Vec<Option<u32>> = vec![None; d.funcs.len()];
+        let mut dispatcher = vec![false; d.funcs.len()];
+        for g in &d.goroutines {
+            let fs: Vec<u32> = d.frames(g).map(|f| f.site.func.0).collect();
+            for pair in fs.windows(2) {
+                let (inner, outer) = (pair[0], pair[1]);
+                match callee[outer as usize] {
+                    None => callee[outer as usize] = Some(inner),
+                    Some(c) if c != inner => dispatcher[outer as usize] = true,
+                    Some(_) => {}
+                }
+            }
+        }
+        for (i, f) in d.funcs.iter().enumerate() {
+            if f.is_stdlib() || f.is_runtime() {
+                dispatcher[i] = false;
+            }
+        }
+        Entries { dispatcher }
+    }
+
+    /// The entry function of goroutine `g`, as its full name.
+    pub fn of<'d>(&self, d: &'d Dump, g: usize) -> &'d str {
+        let frames: Vec<_> = d.frames(&d.goroutines[g]).collect();
+        let app = |f: &crate::model::Frame<'_>| {
+            let name = f.func.name();
+            !f.func.is_stdlib()
+                && !f.func.is_sync_or_runtime()
+                && !name.contains(".func")
+                && !name.contains("gowrap")
+                && !name.ends_with("-fm")
+                && !name.starts_with("func")
+        };
+        let outermost_dispatcher = frames.iter().rposition(|f| self.dispatcher[f.site.func.0 as usize]);
+        let inner_end = outermost_dispatcher.unwrap_or(frames.len());
+        let pick = frames[..inner_end].iter().rev().find(|f| app(f)).or_else(|| frames.iter().rev().find(|f| app(f)));
+        pick.or(frames.first()).map_or("(no frames)", |f| f.func.full.as_str())
+    }
+}
+
+/// Counts goroutines by entry, largest first (ties by name).
+pub fn by_entry(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for &g in gs {
+        *m.entry(entries.of(d, g).to_string()).or_insert(0) += 1;
+    }
+    m
+}
+
+/// Whether a goroutine waits on a lock (an edge to a lock node).
+pub fn is_lock_waiter(waits: &[Wait], g: usize) -> bool {
+    waits[g].kind.is_lock()
+}

@@ -1,0 +1,263 @@
+//! The analysis report for people: the most important finding first, each with the holder's
+//! stack, the evidence, and the waiters grouped by stack — readable in ten seconds.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use crate::analysis::{Analysis, Blocker};
+use crate::group::{Similarity, group};
+use crate::holders::{Holder, short};
+use crate::locks::{Lock, LockKind, Mode};
+use crate::model::{Dump, Frame};
+use crate::report::summary::program_of;
+
+/// Frames of a holder's stack shown.
+const HOLDER_FRAMES: usize = 12;
+/// Waiter groups shown per finding.
+const WAITER_GROUPS: usize = 5;
+
+/// Writes the report of one dump.
+pub fn write(w: &mut dyn Write, a: &Analysis<'_>, index: usize, of: usize) -> io::Result<()> {
+    let d = a.dump;
+    let program = program_of(d);
+    let mut title = d.source.clone();
+    if of > 1 {
+        title.push_str(&format!(" (dump {} of {of})", index + 1));
+    }
+    let name = program.name.or(program.module).unwrap_or_else(|| "unknown program".into());
+    writeln!(w, "{}  {}, {}, {} goroutines, {}", title.bold(), d.kind, name, d.goroutine_count(), d.era)?;
+    if let Some(r) = &d.reason {
+        writeln!(w, "  {}", r.lines().next().unwrap_or("").red())?;
+    }
+    if !a.has_findings() {
+        writeln!(w, "  {} no goroutine waits for a lock.", "OK".green().bold())?;
+        return writeln!(w);
+    }
+    let mut n = 0;
+    for c in &a.deadlocks {
+        n += 1;
+        write_deadlock(w, a, n, &c.goroutines, &c.locks)?;
+    }
+    for b in a.blockers.iter().filter(|b| !b.in_deadlock) {
+        n += 1;
+        write_blocker(w, a, n, b)?;
+    }
+    for &l in &a.leaked {
+        n += 1;
+        write_leaked(w, a, n, l)?;
+    }
+    let hidden = a.locks.len() - a.leaked.len();
+    let shown: usize = a.blockers.iter().map(|b| b.holds.len()).sum();
+    if hidden > shown {
+        writeln!(w, "  ({} more contended locks whose holders wait themselves; see --format json)", hidden - shown)?;
+    }
+    if d.warnings.len() as u64 + d.warnings_dropped > 0 {
+        let n = d.warnings.len() as u64 + d.warnings_dropped;
+        writeln!(w, "  {} {n} line(s) could not be read; `holdup summary` lists them", "note:".yellow())?;
+    }
+    writeln!(w)
+}
+
+fn heading(w: &mut dyn Write, n: usize, tag: colored::ColoredString, text: &str) -> io::Result<()> {
+    writeln!(w, "\n{n}. {tag} {text}")
+}
+
+fn lock_name(d: &Dump, l: &Lock) -> String {
+    let kind = match l.kind {
+        LockKind::Mutex => "mutex",
+        LockKind::RwMutex => "RWMutex",
+    };
+    let at = match (l.addr, l.owner) {
+        (Some(a), _) => format!(" {a:#x}"),
+        (None, Some(o)) => format!(" in the object at {o:#x}"),
+        (None, None) => " (address not printed)".to_string(),
+    };
+    format!("{} {kind}{at}, locked in {}", l.id, short(&d.func(l.site()).full))
+}
+
+fn id_of(d: &Dump, g: usize) -> String {
+    d.goroutines[g].id.map_or("?".to_string(), |i| i.to_string())
+}
+
+fn write_blocker(w: &mut dyn Write, a: &Analysis<'_>, n: usize, b: &Blocker) -> io::Result<()> {
+    let d = a.dump;
+    let best = b.holds.iter().filter_map(|&l| a.holders[l].first()).map(|h| h.confidence).max();
+    let conf = best.map_or("low", |c| c.as_str());
+    heading(
+        w,
+        n,
+        "BLOCKED".red().bold(),
+        &format!(
+            "goroutine {} [{}] holds {} — {} goroutine(s) wait behind it",
+            id_of(d, b.goroutine),
+            state_text(d, b.goroutine),
+            b.holds.iter().map(|&l| a.locks[l].id.as_str()).collect::<Vec<_>>().join(", "),
+            b.blocked.len().to_string().bold()
+        ),
+    )?;
+    writeln!(w, "   holder stack ({conf} confidence):")?;
+    write_stack(w, d, b.goroutine)?;
+    for &l in &b.holds {
+        let lock = &a.locks[l];
+        writeln!(w, "   holds {}", lock_name(d, lock))?;
+        if let Some(h) = a.holders[l].iter().find(|h| h.goroutine == b.goroutine) {
+            write_evidence(w, h)?;
+        }
+        write_alternatives(w, d, &a.holders[l], b.goroutine)?;
+    }
+    for &(via, l) in &b.via {
+        writeln!(w, "   through goroutine {} which holds a lock and waits for {}", id_of(d, via), a.locks[l].id)?;
+    }
+    let entries: Vec<String> = {
+        let mut e: Vec<(&String, &usize)> = b.by_entry.iter().collect();
+        e.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+        e.iter().take(6).map(|(k, v)| format!("{v} × {}", short(k))).collect()
+    };
+    let longest = b.longest_wait.map_or(String::new(), |m| format!(", longest {m} minutes"));
+    writeln!(w, "   waiting ({}{longest}): {}", b.blocked.len(), entries.join(", "))?;
+    write_waiter_groups(w, a, &b.blocked)
+}
+
+fn write_deadlock(w: &mut dyn Write, a: &Analysis<'_>, n: usize, gs: &[usize], ls: &[usize]) -> io::Result<()> {
+    let d = a.dump;
+    let names: Vec<String> = gs.iter().map(|&g| id_of(d, g)).collect();
+    heading(w, n, "DEADLOCK".red().bold(), &format!("goroutines {} wait for each other", names.join(", ")))?;
+    for &g in gs {
+        let holds: Vec<&str> =
+            a.graph.holds(g).into_iter().filter(|l| ls.contains(l)).map(|l| a.locks[l].id.as_str()).collect();
+        let waits: Vec<String> =
+            a.graph.waits_for(g).into_iter().filter(|l| ls.contains(l)).map(|l| lock_name(d, &a.locks[l])).collect();
+        writeln!(
+            w,
+            "   goroutine {} [{}] holds {} and waits for {}",
+            id_of(d, g).bold(),
+            state_text(d, g),
+            holds.join(", "),
+            waits.join(", ")
+        )?;
+        write_stack(w, d, g)?;
+        for &l in ls {
+            if let Some(h) = a.holders[l].first().filter(|h| h.goroutine == g) {
+                writeln!(w, "     why it holds {}:", a.locks[l].id)?;
+                write_evidence(w, h)?;
+            }
+        }
+    }
+    let mut behind: Vec<usize> =
+        gs.iter().flat_map(|&g| a.graph.blocked_behind(g)).filter(|g| !gs.contains(g)).collect();
+    behind.sort_unstable();
+    behind.dedup();
+    if !behind.is_empty() {
+        writeln!(w, "   {} more goroutine(s) wait behind the cycle:", behind.len())?;
+        write_waiter_groups(w, a, &behind)?;
+    }
+    Ok(())
+}
+
+fn write_leaked(w: &mut dyn Write, a: &Analysis<'_>, n: usize, l: usize) -> io::Result<()> {
+    let d = a.dump;
+    let lock = &a.locks[l];
+    let waiters: Vec<usize> = lock.waiters.iter().map(|&(g, _)| g).collect();
+    let longest = waiters.iter().filter_map(|&g| d.goroutines[g].wait_minutes).max();
+    let longest = longest.map_or(String::new(), |m| format!(", the longest for {m} minutes"));
+    heading(
+        w,
+        n,
+        "NO HOLDER".yellow().bold(),
+        &format!("{} — {} goroutine(s) wait{longest}", lock_name(d, lock), waiters.len()),
+    )?;
+    writeln!(
+        w,
+        "   no live holder found — the lock may have been leaked by a goroutine that returned without Unlock, or the holder is missing from this dump"
+    )?;
+    write_waiter_groups(w, a, &waiters)
+}
+
+fn write_evidence(w: &mut dyn Write, h: &Holder) -> io::Result<()> {
+    for e in &h.evidence {
+        writeln!(w, "     - {e}")?;
+    }
+    Ok(())
+}
+
+fn write_alternatives(w: &mut dyn Write, d: &Dump, hs: &[Holder], chosen: usize) -> io::Result<()> {
+    let others: Vec<String> = hs
+        .iter()
+        .filter(|h| h.goroutine != chosen)
+        .map(|h| format!("goroutine {} ({}, score {:.1})", id_of(d, h.goroutine), h.confidence.as_str(), h.score))
+        .collect();
+    if !others.is_empty() {
+        writeln!(w, "     other candidates: {}", others.join(", ").dimmed())?;
+    }
+    Ok(())
+}
+
+fn state_text(d: &Dump, g: usize) -> String {
+    let gr = &d.goroutines[g];
+    match gr.wait_minutes {
+        Some(m) => format!("{}, {m} minutes", d.state(gr)),
+        None => d.state(gr).to_string(),
+    }
+}
+
+/// Writes the top of a stack, folding runs of the same function (deep recursion).
+fn write_stack(w: &mut dyn Write, d: &Dump, g: usize) -> io::Result<()> {
+    let frames: Vec<Frame<'_>> = d.frames(&d.goroutines[g]).collect();
+    let mut shown = 0;
+    let mut i = 0;
+    while i < frames.len() && shown < HOLDER_FRAMES {
+        let f = &frames[i];
+        let mut run = 1;
+        while i + run < frames.len() && frames[i + run].site.func == f.site.func {
+            run += 1;
+        }
+        let file = f.site.file.rsplit('/').next().unwrap_or("");
+        let name = short(&f.func.full);
+        let times = if run > 1 { format!(" ×{run}") } else { String::new() };
+        let text = format!("{name}{times}");
+        let loc = format!("{file}:{}", f.site.line);
+        if f.func.is_stdlib() || f.func.is_sync_or_runtime() {
+            writeln!(w, "       {:<60} {}", text.dimmed(), loc.dimmed())?;
+        } else {
+            writeln!(w, "       {:<60} {}", text, loc.dimmed())?;
+        }
+        shown += 1;
+        i += run;
+    }
+    if i < frames.len() {
+        writeln!(w, "       {}", format!("… {} more frames", frames.len() - i).dimmed())?;
+    }
+    Ok(())
+}
+
+/// Writes waiters grouped by the functions on their stacks.
+fn write_waiter_groups(w: &mut dyn Write, a: &Analysis<'_>, gs: &[usize]) -> io::Result<()> {
+    let d = a.dump;
+    let groups = group(d, gs, Similarity::Lines);
+    for grp in groups.iter().take(WAITER_GROUPS) {
+        let first = grp.members[0];
+        let g = &d.goroutines[first];
+        let path: Vec<&str> = d
+            .frames(g)
+            .filter(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime())
+            .take(4)
+            .map(|f| short(&f.func.full))
+            .collect();
+        let mode = a
+            .locks
+            .iter()
+            .flat_map(|l| l.waiters.iter())
+            .find(|&&(x, _)| x == first)
+            .map_or("", |&(_, m)| if m == Mode::Read { " (read)" } else { "" });
+        let ids: Vec<String> = grp.members.iter().take(6).map(|&m| id_of(d, m)).collect();
+        let more = if grp.members.len() > 6 { ", …" } else { "" };
+        writeln!(w, "     {:>5} × [{}]{mode} {}", grp.count, d.state(g), path.join(" ← "))?;
+        writeln!(w, "             {}", format!("goroutines {}{more}", ids.join(", ")).dimmed())?;
+    }
+    if groups.len() > WAITER_GROUPS {
+        let rest: u64 = groups[WAITER_GROUPS..].iter().map(|g| g.count).sum();
+        writeln!(w, "     … {rest} more in {} other stack shapes", groups.len() - WAITER_GROUPS)?;
+    }
+    Ok(())
+}
