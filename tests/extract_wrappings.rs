@@ -301,6 +301,9 @@ fn a_log_line_cut_inside_the_message() {
 
 // ---- per-line prefixes ---------------------------------------------------------------
 
+/// Makes the prefix of the i-th line.
+type Prefixer = Box<dyn Fn(usize) -> String>;
+
 /// `RAW` with `prefix(i)` before its i-th line.
 fn prefixed(prefix: &dyn Fn(usize) -> String) -> String {
     RAW.lines().enumerate().map(|(i, l)| format!("{}{l}\n", prefix(i))).collect()
@@ -308,7 +311,7 @@ fn prefixed(prefix: &dyn Fn(usize) -> String) -> String {
 
 #[test]
 fn syslog_and_journald_prefixes() {
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let cases: Vec<(&str, Prefixer)> = vec![
         ("with host", Box::new(|_| "Aug 09 13:49:31 myhost dockerd[1802]: ".to_string())),
         ("without host", Box::new(|_| "Aug  9 13:49:31 dockerd[1802]: ".to_string())),
         ("without pid", Box::new(|_| "Aug  9 13:49:31 myhost dockerd: ".to_string())),
@@ -341,7 +344,7 @@ fn syslog_and_journald_prefixes() {
 
 #[test]
 fn kubectl_docker_and_cri_timestamps() {
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let cases: Vec<(&str, Prefixer)> = vec![
         ("kubectl logs --timestamps", Box::new(|i| format!("2024-01-02T03:04:0{i}.123456789Z "))),
         ("docker logs -t", Box::new(|i| format!("2024-01-02T03:04:0{i}.12345678{i}Z "))),
         ("CRI log file", Box::new(|i| format!("2024-01-02T03:04:05.{i}00000000+00:00 stderr F "))),
