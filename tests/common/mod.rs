@@ -150,3 +150,90 @@ pub fn golden(name: &str, actual: &str) {
         );
     }
 }
+
+/// Formats compact JSON (as `holdup … --format json` prints it) for a golden file, keeping
+/// the field order: indented, but every object that starts with a `func` field (a frame or a
+/// `created by`) and every array of plain values on one line, so a goroutine reads like its
+/// stack.
+pub fn golden_json(compact: &str) -> String {
+    let b = compact.trim_end().as_bytes();
+    /// End (exclusive) of the JSON value starting at `i`.
+    fn value_end(b: &[u8], mut i: usize) -> usize {
+        let mut depth = 0usize;
+        let mut in_str = false;
+        while i < b.len() {
+            let c = b[i];
+            if in_str {
+                match c {
+                    b'\\' => i += 1,
+                    b'"' => in_str = false,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    b',' | b':' if depth == 0 => return i,
+                    _ => {}
+                }
+            }
+            i += 1;
+            if depth == 0 && !in_str && (i == b.len() || matches!(b[i], b',' | b'}' | b']' | b':')) {
+                return i;
+            }
+        }
+        i
+    }
+    fn write(b: &[u8], start: usize, end: usize, indent: usize, out: &mut String) {
+        let pad = |n: usize| "  ".repeat(n);
+        let v = &b[start..end];
+        let one_line = match v.first() {
+            Some(b'{') => v.len() == 2 || v[1..].starts_with(b"\"func\":"),
+            Some(b'[') => v.len() == 2 || !matches!(v[1], b'{' | b'['),
+            _ => true,
+        };
+        if one_line {
+            out.push_str(std::str::from_utf8(v).expect("utf-8 JSON"));
+            return;
+        }
+        let (open, close) = (v[0] as char, v[v.len() - 1] as char);
+        out.push(open);
+        out.push('\n');
+        let mut i = start + 1;
+        while i < end - 1 {
+            out.push_str(&pad(indent + 1));
+            if open == '{' {
+                let k = value_end(b, i);
+                out.push_str(std::str::from_utf8(&b[i..k]).expect("key"));
+                out.push_str(": ");
+                i = k + 1;
+            }
+            let e = value_end(b, i);
+            write(b, i, e, indent + 1, out);
+            i = e;
+            if b[i] == b',' {
+                out.push(',');
+                i += 1;
+            }
+            out.push('\n');
+        }
+        out.push_str(&pad(indent));
+        out.push(close);
+    }
+    let mut out = String::new();
+    write(b, 0, b.len(), 0, &mut out);
+    out.push('\n');
+    let again: serde_json::Value = serde_json::from_str(&out).expect("golden_json writes JSON");
+    assert_eq!(
+        again,
+        serde_json::from_str::<serde_json::Value>(compact).expect("input is JSON"),
+        "golden_json changed the value"
+    );
+    out
+}
