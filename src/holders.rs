@@ -90,8 +90,10 @@ struct Index<'d> {
     d: &'d Dump,
     /// Goroutines that are candidates at all (not system).
     candidate: Vec<bool>,
-    /// For each reliable pointer-like value: the goroutines passing it (each once).
+    /// For each wanted value: the goroutines passing it reliably anywhere (each once).
     by_value: HashMap<u64, Vec<usize>>,
+    /// For each wanted value: the goroutines passing it reliably in application code.
+    by_app_value: HashMap<u64, Vec<usize>>,
     /// For each (package, receiver type): goroutines with a method of it on their stack.
     by_type: HashMap<(&'d str, &'d str), Vec<(usize, FuncId)>>,
     /// For each function: goroutines with it on their stack and the line they are at.
@@ -144,6 +146,7 @@ impl<'d> Index<'d> {
             d,
             candidate: d.goroutines.iter().map(|g| !crate::waits::is_system(d, g)).collect(),
             by_value: HashMap::new(),
+            by_app_value: HashMap::new(),
             by_type: HashMap::new(),
             by_func: HashMap::new(),
             by_package: HashMap::new(),
@@ -165,7 +168,7 @@ impl<'d> Index<'d> {
         for (gi, g) in d.goroutines.iter().enumerate() {
             let mut seen_types: Vec<(&str, &str)> = Vec::new();
             let mut seen_packages: Vec<&str> = Vec::new();
-            let mut seen_values: Vec<u64> = Vec::new();
+            let mut seen_values: Vec<(u64, bool)> = Vec::new();
             for (fi, f) in d.frames(g).enumerate() {
                 let method = f.func.receiver().is_some();
                 for w in f.words().filter(|w| !w.unreliable && w.value >= 0x1000) {
@@ -178,10 +181,18 @@ impl<'d> Index<'d> {
                         }
                     }
                 }
+                let app = is_app(&f);
                 for w in f.words() {
-                    if !w.unreliable && want_values.contains(&w.value) && !seen_values.contains(&w.value) {
-                        seen_values.push(w.value);
+                    if w.unreliable || !want_values.contains(&w.value) {
+                        continue;
+                    }
+                    if !seen_values.contains(&(w.value, false)) {
+                        seen_values.push((w.value, false));
                         ix.by_value.entry(w.value).or_default().push(gi);
+                    }
+                    if app && !w.leads_group && !seen_values.contains(&(w.value, true)) {
+                        seen_values.push((w.value, true));
+                        ix.by_app_value.entry(w.value).or_default().push(gi);
                     }
                 }
                 if want_funcs.contains(&f.site.func) {
@@ -221,11 +232,18 @@ impl Index<'_> {
     }
 }
 
-/// The frames of a waiter from its lock site outward (what it passed on the way to Lock).
+/// The application frames of a waiter from its lock site outward: what its own code passed
+/// on the way to Lock. Standard-library frames are left out: the request, the response
+/// writer and the connection every HTTP goroutine passes say nothing about a lock.
 fn above_site<'d>(d: &'d Dump, gi: usize, w: &Wait) -> impl Iterator<Item = crate::model::Frame<'d>> + 'd {
     let g = &d.goroutines[gi];
     let start = w.site.unwrap_or(g.frames.end);
-    d.frames_in(start..g.frames.end)
+    d.frames_in(start..g.frames.end).filter(is_app)
+}
+
+/// Whether a frame is application code: not the runtime, `sync` or the standard library.
+fn is_app(f: &crate::model::Frame<'_>) -> bool {
+    !f.func.is_stdlib() && !f.func.is_sync_or_runtime()
 }
 
 /// Short name of a function for evidence sentences: drops the module path.
@@ -343,7 +361,7 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             continue;
         }
         let holders: Vec<usize> =
-            ix.by_value.get(&v).map(|gs| gs.iter().copied().filter(|&g| eligible(g)).collect()).unwrap_or_default();
+            ix.by_app_value.get(&v).map(|gs| gs.iter().copied().filter(|&g| eligible(g)).collect()).unwrap_or_default();
         if holders.is_empty() {
             continue;
         }
@@ -351,7 +369,7 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         let reach = n_waiters as f64 / l.waiters.len() as f64;
         for g in holders.iter().copied() {
             let e = shared.entry(g).or_insert((0.0, v, n_waiters, holders.len()));
-            let s = 6.0 * rarity * reach.sqrt();
+            let s = 6.0 * rarity * reach;
             if s > e.0 {
                 *e = (s, v, n_waiters, holders.len());
             }
@@ -415,6 +433,17 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         for &g in &same {
             add(g, share[&g], format!("runs code of package {} like the lock site", short(pkg)), &mut cands);
         }
+    }
+
+    // The goroutine that wrote a runtime.Stack or pprof dump comes first, running; it is
+    // busy printing, and rarely inside anyone's critical section.
+    let dumper = matches!(
+        d.kind,
+        crate::model::DumpKind::Raw | crate::model::DumpKind::DockerdFile | crate::model::DumpKind::LogrusLine
+    ) && d.goroutines.first().is_some_and(|g| d.state(g) == "running");
+    if dumper && let Some(h) = cands.get_mut(&0) {
+        h.score -= 1.5;
+        h.evidence.push("but it is the goroutine that wrote this dump".to_string());
     }
 
     // State and duration adjust candidates found by the rules above.
@@ -498,4 +527,216 @@ fn frame_passing(d: &Dump, g: usize, v: u64) -> Option<String> {
         let _ = write!(s, " ({}:{})", f.site.file.rsplit('/').next().unwrap_or(""), f.site.line);
         s
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::analyze;
+
+    /// A mutex waiter on `addr` whose lock site is `site(args)` at `line`.
+    fn waiter(id: u64, addr: &str, site: &str, args: &str, line: u32) -> String {
+        format!(
+            "goroutine {id} [sync.Mutex.Lock]:\nsync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)\n\t/go/src/runtime/sema.go:95 +0x25\n\
+sync.(*Mutex).lockSlow({addr})\n\t/go/src/sync/mutex.go:173 +0x15d\nsync.(*Mutex).Lock(...)\n\t/go/src/sync/mutex.go:92\n\
+{site}({args})\n\t/app/{id}.go:{line} +0x46\nmain.serve(0xc000200000)\n\t/app/main.go:9 +0x20\ncreated by main.main in goroutine 1\n\t/app/main.go:5 +0x30\n\n"
+        )
+    }
+
+    /// A goroutine in `state` whose frames are `frames` (each `func(args)`), innermost first.
+    fn other(id: u64, state: &str, frames: &[(&str, &str, u32)]) -> String {
+        let mut s = format!("goroutine {id} [{state}]:\n");
+        for (f, args, line) in frames {
+            s.push_str(&format!("{f}({args})\n\t/app/{id}.go:{line} +0x10\n"));
+        }
+        s.push_str("created by main.main in goroutine 1\n\t/app/main.go:5 +0x30\n\n");
+        s
+    }
+
+    fn holders_of(text: &str) -> Vec<(u64, Confidence, Vec<String>)> {
+        let d = crate::read_dumps(text.as_bytes(), "t").unwrap().remove(0);
+        let a = analyze(&d);
+        assert_eq!(a.locks.len(), 1, "one lock");
+        a.holders[0].iter().map(|h| (d.goroutines[h.goroutine].id.unwrap(), h.confidence, h.evidence.clone())).collect()
+    }
+
+    const BYSTANDER: &[(&str, &str, u32)] = &[("time.Sleep", "0x3b9aca00", 195), ("main.idle", "0xc000200000", 3)];
+
+    #[test]
+    fn direct_address_match_is_high() {
+        let text = [
+            waiter(2, "0xc000010000", "example.com/a.(*Root).Get", "0xc000010000, {0xc000300000, 0x5}", 20),
+            other(
+                3,
+                "syscall",
+                &[
+                    ("syscall.Syscall", "0x107, 0x4, 0xc000400000, 0x200", 74),
+                    ("example.com/a.removeTree", "0xc000400000", 90),
+                    ("example.com/b.(*Store).Remove", "0xc000010000, 0x1", 40),
+                ],
+            ),
+            other(4, "sleep", BYSTANDER),
+        ]
+        .concat();
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 3);
+        assert_eq!(h[0].1, Confidence::High);
+        assert!(h[0].2[0].contains("passes the lock's address 0xc000010000"), "{:?}", h[0].2);
+    }
+
+    #[test]
+    fn unreliable_words_are_never_evidence() {
+        let text = [
+            waiter(2, "0xc000010000", "example.com/a.F", "", 20),
+            other(3, "syscall", &[("example.com/b.(*Store).Remove", "0xc000010000?, 0x1", 40)]),
+        ]
+        .concat();
+        assert!(holders_of(&text).is_empty(), "a `?` value must not match");
+    }
+
+    #[test]
+    fn closest_struct_below_the_lock_is_its_owner() {
+        let text = [
+            waiter(2, "0xc000010058", "example.com/a.(*layerStore).Get", "0x422b49?, {0xc000300000, 0x13}", 73),
+            // The owner at lock - 24, as the receiver of a method of the lock sites' type.
+            other(
+                3,
+                "sleep",
+                &[("time.Sleep", "0x1", 195), ("example.com/a.(*layerStore).Release", "0xc000010040, 0x1", 95)],
+            ),
+            // A neighbour farther below says nothing.
+            other(4, "sleep", &[("time.Sleep", "0x1", 195), ("example.com/c.(*Other).Run", "0xc000010000", 5)]),
+        ]
+        .concat();
+        let h = holders_of(&text);
+        assert_eq!((h[0].0, h[0].1), (3, Confidence::High));
+        assert!(h[0].2[0].contains("24 bytes below the lock"), "{:?}", h[0].2);
+        assert!(h.iter().all(|c| c.0 != 4), "the farther neighbour is no candidate: {h:?}");
+    }
+
+    #[test]
+    fn a_rare_shared_object_points_at_the_holder_and_a_singleton_does_not() {
+        let mut text = String::new();
+        // Waiters pass the daemon singleton 0xc000500000 and the container 0xc000600000.
+        for id in 2..6 {
+            text += &waiter(id, "0xc000010000", "example.com/d.(*Daemon).ContainerInspect", "0x1?", 24)
+                .replace("main.serve(0xc000200000)", "example.com/d.(*Daemon).Handle(0xc000500000, 0xc000600000)");
+        }
+        // The holder shares the container; twenty bystanders share only the daemon.
+        text += &other(
+            10,
+            "IO wait",
+            &[("example.com/k.wait", "0xc000700000", 5), ("example.com/d.kill", "0xc000500000, 0xc000600000", 30)],
+        );
+        for id in 20..40 {
+            text += &other(id, "select", &[("example.com/d.loop", "0xc000500000", 7)]);
+        }
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 10, "{h:?}");
+        assert!(h[0].2.iter().any(|e| e.contains("shares object 0xc000600000 with 4 of 4 waiters")), "{:?}", h[0].2);
+        assert!(h.iter().all(|c| c.0 < 20), "the singleton makes no candidate: {h:?}");
+    }
+
+    #[test]
+    fn a_goroutine_past_the_lock_line_of_the_lock_site_holds_it() {
+        let text = [
+            waiter(2, "0xb7ecb8", "example.com/mount.Mount", "{0xc000300000?, 0x5?}", 26),
+            waiter(3, "0xb7ecb8", "example.com/mount.Mount", "{0xc000300100?, 0x5?}", 26),
+            other(
+                4,
+                "sleep",
+                &[
+                    ("time.Sleep", "0x1", 195),
+                    ("example.com/mount.mount", "...", 32),
+                    ("example.com/mount.Mount", "{0xc000300200?, 0x5?}", 28),
+                ],
+            ),
+            other(5, "sleep", BYSTANDER),
+        ]
+        .concat();
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 4);
+        assert!(h[0].2.iter().any(|e| e.contains("at line 28, past line 26 where the waiters block")), "{:?}", h[0].2);
+    }
+
+    #[test]
+    fn methods_of_the_lock_sites_type_are_split_among_stack_shapes() {
+        let mut text = waiter(2, "0xc000010000", "example.com/c.(*State).IsRunning", "0x0?", 36);
+        // Five identical bystanders in a method of State, one unique goroutine in another.
+        for id in 10..15 {
+            text += &other(id, "chan receive", &[("example.com/c.(*State).Wait", "0x0?", 50)]);
+        }
+        text += &other(
+            20,
+            "chan receive",
+            &[("example.com/c.(*State).SetStopped", "0x0?", 70), ("example.com/d.monitor", "0x1", 9)],
+        );
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 20, "the unique stack outweighs identical ones: {h:?}");
+    }
+
+    #[test]
+    fn waiters_and_runtime_goroutines_are_never_holders() {
+        let text = [
+            waiter(2, "0xc000010000", "example.com/a.(*Root).Get", "0xc000010000", 20),
+            waiter(3, "0xc000010000", "example.com/a.(*Root).Remove", "0xc000010000", 30),
+            "goroutine 4 [GC worker (idle)]:\nruntime.gopark(0xc000010000, 0x0?, 0x0?, 0x0?, 0x0?)\n\t/r/proc.go:424 +0xce\n\
+runtime.gcBgMarkWorker(0xc000010000)\n\t/r/mgc.go:1423 +0xe9\ncreated by runtime.gcBgMarkStartWorkers in goroutine 1\n\t/r/mgc.go:1339 +0x105\n\n"
+                .to_string(),
+        ]
+        .concat();
+        assert!(holders_of(&text).is_empty(), "nobody else: no live holder");
+    }
+
+    #[test]
+    fn contested_direct_match_is_not_high() {
+        let text = [
+            waiter(2, "0xc000010000", "example.com/h.(*Handler).Count", "0xc000010000, 0x0?", 36),
+            // Passes the handler but may not hold its lock…
+            other(
+                3,
+                "running",
+                &[
+                    ("example.com/h.(*Handler).size", "0x0?", 80),
+                    ("example.com/h.(*Handler).Serve", "0xc000010000, 0x1", 53),
+                ],
+            ),
+            // …while another method of Handler sleeps.
+            other(4, "sleep", &[("time.Sleep", "0x1", 195), ("example.com/h.(*Handler).Flush", "0x0?", 28)]),
+        ]
+        .concat();
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 3);
+        assert_ne!(h[0].1, Confidence::High, "another method of the type competes: {h:?}");
+    }
+
+    #[test]
+    fn durations_rank_but_do_not_decide() {
+        let w = waiter(2, "0xc000010000", "example.com/c.(*State).IsRunning", "0x0?", 36)
+            .replace("[sync.Mutex.Lock]", "[sync.Mutex.Lock, 40 minutes]");
+        let text = [
+            w,
+            other(3, "chan receive, 41 minutes", &[("example.com/c.(*State).A", "0x0?", 50)]),
+            other(4, "chan receive, 2 minutes", &[("example.com/c.(*State).B", "0x0?", 60)]),
+        ]
+        .concat();
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 3, "{h:?}");
+        assert!(h[0].2.iter().any(|e| e.contains("at least as long as the longest waiter (40)")), "{:?}", h[0].2);
+        assert!(h.iter().any(|c| c.0 == 4 && c.2.iter().any(|e| e.contains("only 2 minutes"))), "{h:?}");
+    }
+
+    #[test]
+    fn the_dumping_goroutine_is_discounted() {
+        let text = [
+            other(1, "running", &[("example.com/p.(*Store).Dump", "0x1", 10)]),
+            waiter(2, "0xc000010000", "example.com/p.(*Store).Get", "0x0?", 20),
+            other(3, "sleep", &[("time.Sleep", "0x1", 195), ("example.com/p.(*Store).Compact", "0x0?", 30)]),
+        ]
+        .concat();
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 3, "{h:?}");
+        // Without the discount the dumper (same type, running) would tie; with it, it drops.
+        assert!(h.iter().all(|c| c.0 != 1 || c.2.iter().any(|e| e.contains("wrote this dump"))), "{h:?}");
+    }
 }

@@ -7,7 +7,7 @@ use colored::Colorize;
 
 use crate::analysis::{Analysis, Blocker};
 use crate::group::{Similarity, group};
-use crate::holders::{Holder, short};
+use crate::holders::{Confidence, Holder, short};
 use crate::locks::{Lock, LockKind, Mode};
 use crate::model::{Dump, Frame};
 use crate::report::summary::program_of;
@@ -47,10 +47,18 @@ pub fn write(w: &mut dyn Write, a: &Analysis<'_>, index: usize, of: usize) -> io
         n += 1;
         write_leaked(w, a, n, l)?;
     }
-    let hidden = a.locks.len() - a.leaked.len();
-    let shown: usize = a.blockers.iter().map(|b| b.holds.len()).sum();
-    if hidden > shown {
-        writeln!(w, "  ({} more contended locks whose holders wait themselves; see --format json)", hidden - shown)?;
+    let mut shown: Vec<usize> = a.leaked.clone();
+    for b in &a.blockers {
+        shown.extend(&b.holds);
+        shown.extend(b.via.iter().flat_map(|&(g, _)| a.graph.holds(g)));
+    }
+    for c in &a.deadlocks {
+        shown.extend(&c.locks);
+    }
+    shown.sort_unstable();
+    shown.dedup();
+    if a.locks.len() > shown.len() {
+        writeln!(w, "\n  ({} more contended lock(s) not shown; see --format json)", a.locks.len() - shown.len())?;
     }
     if d.warnings.len() as u64 + d.warnings_dropped > 0 {
         let n = d.warnings.len() as u64 + d.warnings_dropped;
@@ -77,26 +85,39 @@ fn lock_name(d: &Dump, l: &Lock) -> String {
 }
 
 fn id_of(d: &Dump, g: usize) -> String {
-    d.goroutines[g].id.map_or("?".to_string(), |i| i.to_string())
+    d.goroutines[g].id.map_or("(no id)".to_string(), |i| i.to_string())
+}
+
+fn state_of(d: &Dump, g: usize) -> &str {
+    match d.state(&d.goroutines[g]) {
+        "" => "state unknown",
+        s => s,
+    }
 }
 
 fn write_blocker(w: &mut dyn Write, a: &Analysis<'_>, n: usize, b: &Blocker) -> io::Result<()> {
     let d = a.dump;
     let best = b.holds.iter().filter_map(|&l| a.holders[l].first()).map(|h| h.confidence).max();
     let conf = best.map_or("low", |c| c.as_str());
+    // A guess is worded as one.
+    let verb = match best {
+        Some(Confidence::High) => "holds",
+        Some(Confidence::Medium) => "most likely holds",
+        _ => "may hold",
+    };
     heading(
         w,
         n,
         "BLOCKED".red().bold(),
         &format!(
-            "goroutine {} [{}] holds {} — {} goroutine(s) wait behind it",
+            "goroutine {} [{}] {verb} {} — {} goroutine(s) wait behind it",
             id_of(d, b.goroutine),
             state_text(d, b.goroutine),
             b.holds.iter().map(|&l| a.locks[l].id.as_str()).collect::<Vec<_>>().join(", "),
             b.blocked.len().to_string().bold()
         ),
     )?;
-    writeln!(w, "   holder stack ({conf} confidence):")?;
+    writeln!(w, "   its stack ({conf} confidence that it is the holder):")?;
     write_stack(w, d, b.goroutine)?;
     for &l in &b.holds {
         let lock = &a.locks[l];
@@ -107,7 +128,18 @@ fn write_blocker(w: &mut dyn Write, a: &Analysis<'_>, n: usize, b: &Blocker) -> 
         write_alternatives(w, d, &a.holders[l], b.goroutine)?;
     }
     for &(via, l) in &b.via {
-        writeln!(w, "   through goroutine {} which holds a lock and waits for {}", id_of(d, via), a.locks[l].id)?;
+        for held in a.graph.holds(via) {
+            let h = a.holders[held].first().map_or("low", |h| h.confidence.as_str());
+            writeln!(
+                w,
+                "   chain: goroutine {} waits for {} and {} {} ({h} confidence; {} waiter(s))",
+                id_of(d, via),
+                a.locks[l].id,
+                if h == "high" { "holds" } else { "may hold" },
+                lock_name(d, &a.locks[held]),
+                a.locks[held].waiters.len()
+            )?;
+        }
     }
     let entries: Vec<String> = {
         let mut e: Vec<(&String, &usize)> = b.by_entry.iter().collect();
@@ -139,7 +171,7 @@ fn write_deadlock(w: &mut dyn Write, a: &Analysis<'_>, n: usize, gs: &[usize], l
         write_stack(w, d, g)?;
         for &l in ls {
             if let Some(h) = a.holders[l].first().filter(|h| h.goroutine == g) {
-                writeln!(w, "     why it holds {}:", a.locks[l].id)?;
+                writeln!(w, "     why it holds {} ({} confidence):", a.locks[l].id, h.confidence.as_str())?;
                 write_evidence(w, h)?;
             }
         }
@@ -194,10 +226,9 @@ fn write_alternatives(w: &mut dyn Write, d: &Dump, hs: &[Holder], chosen: usize)
 }
 
 fn state_text(d: &Dump, g: usize) -> String {
-    let gr = &d.goroutines[g];
-    match gr.wait_minutes {
-        Some(m) => format!("{}, {m} minutes", d.state(gr)),
-        None => d.state(gr).to_string(),
+    match d.goroutines[g].wait_minutes {
+        Some(m) => format!("{}, {m} minutes", state_of(d, g)),
+        None => state_of(d, g).to_string(),
     }
 }
 
@@ -205,7 +236,15 @@ fn state_text(d: &Dump, g: usize) -> String {
 fn write_stack(w: &mut dyn Write, d: &Dump, g: usize) -> io::Result<()> {
     let frames: Vec<Frame<'_>> = d.frames(&d.goroutines[g]).collect();
     let mut shown = 0;
-    let mut i = 0;
+    // The lock machinery at the top of a waiting stack is one line, not five.
+    let machinery = |f: &Frame<'_>| matches!(f.func.package(), "runtime" | "sync" | "internal/sync");
+    let mut i = frames.iter().take_while(|f| machinery(f)).count();
+    if i > 0 && i < frames.len() {
+        let inner = short(&frames[i - 1].func.full);
+        writeln!(w, "       {}", format!("[{inner} and {} more runtime/sync frames]", i - 1).dimmed())?;
+    } else {
+        i = 0;
+    }
     while i < frames.len() && shown < HOLDER_FRAMES {
         let f = &frames[i];
         let mut run = 1;
@@ -252,7 +291,7 @@ fn write_waiter_groups(w: &mut dyn Write, a: &Analysis<'_>, gs: &[usize]) -> io:
             .map_or("", |&(_, m)| if m == Mode::Read { " (read)" } else { "" });
         let ids: Vec<String> = grp.members.iter().take(6).map(|&m| id_of(d, m)).collect();
         let more = if grp.members.len() > 6 { ", …" } else { "" };
-        writeln!(w, "     {:>5} × [{}]{mode} {}", grp.count, d.state(g), path.join(" ← "))?;
+        writeln!(w, "     {:>5} × [{}]{mode} {}", grp.count, state_of(d, first), path.join(" ← "))?;
         writeln!(w, "             {}", format!("goroutines {}{more}", ids.join(", ")).dimmed())?;
     }
     if groups.len() > WAITER_GROUPS {
