@@ -46,9 +46,12 @@ pub fn guess(d: &Dump, c: &Clues) -> Era {
     if has_func(&|f| f.contains('·')) {
         at_most(&mut e, GoVersion(1, 4), "`·` in function names");
     }
-    let new_reasons =
-        ["sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock", "sync.WaitGroup.Wait", "sync.Cond.Wait"];
-    if d.states.iter().any(|s| new_reasons.contains(&s.as_str())) {
+    // Go 1.20 named the lock waits (before: `semacquire`); `sync.WaitGroup.Wait` came with
+    // Go 1.24. `sync.Cond.Wait` is much older and dates nothing.
+    let mutex_reasons = ["sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock"];
+    if d.states.iter().any(|s| s == "sync.WaitGroup.Wait") {
+        at_least(&mut e, GoVersion(1, 24), "`[sync.WaitGroup.Wait]` wait reason");
+    } else if d.states.iter().any(|s| mutex_reasons.contains(&s.as_str())) {
         at_least(&mut e, GoVersion(1, 20), "`[sync.Mutex.Lock]`-style wait reasons");
     }
     // Where the heap starts tells the era of releases before the register ABI.

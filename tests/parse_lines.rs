@@ -124,6 +124,25 @@ fn every_wait_reason_is_kept_as_printed() {
 }
 
 #[test]
+fn wait_reasons_date_the_dump() {
+    // (state, oldest release that prints it)
+    let cases: &[(&str, Option<GoVersion>)] = &[
+        ("semacquire", None),
+        // `sync.Cond.Wait` is old: a go1.19 dump prints it next to `created by` without a parent.
+        ("sync.Cond.Wait", None),
+        ("sync.Mutex.Lock", Some(GoVersion(1, 20))),
+        ("sync.RWMutex.RLock", Some(GoVersion(1, 20))),
+        ("sync.WaitGroup.Wait", Some(GoVersion(1, 24))),
+    ];
+    for &(state, min) in cases {
+        let d = one(&format!("goroutine 5 [{state}]:\nmain.f()\n\t/x.go:1 +0x1\n"));
+        assert_eq!(d.era.min, min, "{state}: {:?}", d.era.clues);
+    }
+    let d = one("goroutine 5 [sync.Cond.Wait]:\nmain.f()\n\t/x.go:1 +0x1\ncreated by main.main\n\t/x.go:9 +0x2\n");
+    assert_eq!((d.era.min, d.era.max), (None, Some(GoVersion(1, 20))), "{:?}", d.era.clues);
+}
+
+#[test]
 fn synctest_and_leak_decorations() {
     // (header, state, synctest, leaked)
     let cases: &[(&str, &str, bool, bool)] = &[
