@@ -61,6 +61,8 @@ enum Command {
     Parse(ParseArgs),
     /// Per dump: where it came from, goroutine counts by state, longest waits, the program.
     Summary(SummaryArgs),
+    /// The CI gate: fail (exit 1) when dumps show deadlocks, blocked goroutines, leaked locks…
+    Check(crate::check::CheckArgs),
 }
 
 #[derive(Args, Debug)]
@@ -217,6 +219,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
         }
         Some(Command::Parse(a)) => cmd_parse(&a, out),
         Some(Command::Summary(a)) => cmd_summary(&a, out),
+        Some(Command::Check(a)) => crate::check::run(&a, out),
         None => {
             if cli.files.is_empty() {
                 eprintln!("holdup: no input files; try `holdup --help`");

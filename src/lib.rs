@@ -18,6 +18,7 @@
 //! ```
 
 pub mod analysis;
+pub mod check;
 pub mod cli;
 pub mod era;
 pub mod error;
