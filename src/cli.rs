@@ -8,10 +8,15 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use regex::Regex;
 
 use crate::analysis::analyze;
+use crate::diff;
+use crate::filter::{self, Filter};
+use crate::group::{self, Similarity};
 use crate::model::Dump;
-use crate::report::{analysis_json, analysis_text, dot, gotext, model_json, summary};
+use crate::report::diff as report_diff;
+use crate::report::{analysis_json, analysis_text, dot, gotext, groups, model_json, summary};
 use crate::{Error, read_path};
 
 const AFTER_HELP: &str = "\
@@ -59,6 +64,12 @@ enum Command {
     Graph(GraphArgs),
     /// Print the parsed goroutines (as Go text, or the whole model as JSON).
     Parse(ParseArgs),
+    /// List the goroutines that pass the filters, in Go's own format (a valid dump) or JSON.
+    Goroutines(ParseArgs),
+    /// Fold goroutines with the same stack into groups, largest first.
+    Groups(GroupsArgs),
+    /// Compare two dumps: stuck goroutines, finished and new ones, persisting holders.
+    Diff(DiffArgs),
     /// Per dump: where it came from, goroutine counts by state, longest waits, the program.
     Summary(SummaryArgs),
     /// The CI gate: fail (exit 1) when dumps show deadlocks, blocked goroutines, leaked locks…
@@ -107,6 +118,100 @@ struct ParseArgs {
     /// (schema holdup.parse/v1, see README).
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     format: TextOrJson,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+#[derive(Args, Debug)]
+struct GroupsArgs {
+    /// Dump files ('-' for stdin).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+    /// How alike stacks must be: exact (functions, lines and argument values), args (ignore
+    /// argument values), lines (ignore lines, pc offsets and state too).
+    #[arg(long, value_enum, default_value_t = SimilarityArg::Args)]
+    similarity: SimilarityArg,
+    /// Frames shown per group.
+    #[arg(long, default_value_t = 12, value_name = "N")]
+    frames: usize,
+    /// Output format (json: schema holdup.groups/v1).
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "With one FILE, its first and last dumps are compared; with two, the last dump of each.\n\
+Goroutines with the same id and the same state and stack in both are stuck; a lock whose best\n\
+holder is the same goroutine in both dumps is still held — the strongest evidence a pair gives.")]
+struct DiffArgs {
+    /// The earlier dump file.
+    #[arg(value_name = "OLD")]
+    old: String,
+    /// The later dump file (default: the last dump in OLD).
+    #[arg(value_name = "NEW")]
+    new: Option<String>,
+    /// Output format (json: schema holdup.diff/v1).
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    format: TextOrJson,
+}
+
+/// Filters shared by every command that lists goroutines; all given must hold.
+#[derive(Args, Debug, Default)]
+#[command(next_help_heading = "Filters")]
+struct FilterArgs {
+    /// Keep goroutines in this state (`semacquire`, `IO wait`) or wait kind (`mutex`,
+    /// `rwmutex`, `chan-receive`, …); repeat for any of several.
+    #[arg(long = "state", value_name = "STATE")]
+    states: Vec<String>,
+    /// Keep goroutines that waited at least this long (`10m`, `1h30m`; the header's `N minutes`).
+    #[arg(long, value_name = "DURATION", value_parser = filter::parse_minutes)]
+    min_wait: Option<u32>,
+    /// Keep goroutines with a frame whose function matches REGEX.
+    #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
+    func: Option<Regex>,
+    /// Keep goroutines whose innermost frame outside package runtime matches REGEX.
+    #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
+    top: Option<Regex>,
+    /// Keep the goroutine with this id; repeat for several.
+    #[arg(long = "id", value_name = "N")]
+    ids: Vec<u64>,
+    /// Keep goroutines with a frame in a package starting with PREFIX; repeat for any of several.
+    #[arg(long = "package", value_name = "PREFIX")]
+    packages: Vec<String>,
+    /// Leave out the runtime's own goroutines (GC workers, finalizers, idle threads).
+    #[arg(long)]
+    exclude_runtime: bool,
+    /// Keep goroutines carrying this label (Go 1.27 headers, pprof debug=1); repeat for all of several.
+    #[arg(long = "label", value_name = "KEY[=VALUE]")]
+    labels: Vec<String>,
+}
+
+fn parse_regex(s: &str) -> Result<Regex, String> {
+    Regex::new(s).map_err(|e| e.to_string())
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Filter {
+        Filter {
+            states: self.states.clone(),
+            min_wait_minutes: self.min_wait,
+            func: self.func.clone(),
+            top: self.top.clone(),
+            ids: self.ids.clone(),
+            packages: self.packages.clone(),
+            exclude_runtime: self.exclude_runtime,
+            labels: self.labels.iter().map(|l| filter::parse_label(l)).collect(),
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SimilarityArg {
+    Exact,
+    Args,
+    Lines,
 }
 
 #[derive(Args, Debug)]
@@ -217,7 +322,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
             };
             cmd_analyze(&a.files, format, out)
         }
-        Some(Command::Parse(a)) => cmd_parse(&a, out),
+        Some(Command::Parse(a) | Command::Goroutines(a)) => cmd_parse(&a, out),
+        Some(Command::Groups(a)) => cmd_groups(&a, out),
+        Some(Command::Diff(a)) => cmd_diff(&a, out),
         Some(Command::Summary(a)) => cmd_summary(&a, out),
         Some(Command::Check(a)) => crate::check::run(&a, out),
         None => {
@@ -246,13 +353,15 @@ fn indexed(dumps: &[Dump]) -> Vec<(usize, &Dump)> {
 
 fn cmd_parse(a: &ParseArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     let loaded = load(&a.files);
+    let filter = a.filter.filter();
+    let keep = |d: &Dump, g: &crate::model::Goroutine| filter.is_empty() || filter.matches(d, g);
     match a.format {
         TextOrJson::Json => {
             let doc = model_json::ParseDoc {
                 schema: model_json::SCHEMA,
                 dumps: indexed(&loaded.dumps)
                     .into_iter()
-                    .map(|(i, d)| model_json::dump_json(d, i, &|_| true))
+                    .map(|(i, d)| model_json::dump_json(d, i, &|g| keep(d, g)))
                     .collect(),
             };
             serde_json::to_writer(&mut *out, &doc)?;
@@ -260,13 +369,79 @@ fn cmd_parse(a: &ParseArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
         }
         TextOrJson::Text => {
             for d in &loaded.dumps {
-                for g in &d.goroutines {
+                for g in d.goroutines.iter().filter(|g| keep(d, g)) {
                     gotext::write_goroutine(out, d, g)?;
                 }
             }
         }
     }
     Ok(exit_for(loaded.ok))
+}
+
+fn cmd_groups(a: &GroupsArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let loaded = load(&a.files);
+    let sim = match a.similarity {
+        SimilarityArg::Exact => Similarity::Exact,
+        SimilarityArg::Args => Similarity::Args,
+        SimilarityArg::Lines => Similarity::Lines,
+    };
+    let filter = a.filter.filter();
+    let per_dump: Vec<_> =
+        indexed(&loaded.dumps).into_iter().map(|(i, d)| (i, d, group::group(d, &filter.select(d), sim))).collect();
+    match a.format {
+        TextOrJson::Json => {
+            let dumps: Vec<_> = per_dump.iter().map(|(i, d, gs)| groups::dump_groups(d, *i, sim, gs)).collect();
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "schema": groups::SCHEMA, "dumps": dumps }))?;
+            out.write_all(b"\n")?;
+        }
+        TextOrJson::Text => {
+            for (_, d, gs) in &per_dump {
+                groups::write_text(out, d, sim, gs, a.frames)?;
+            }
+        }
+    }
+    Ok(exit_for(loaded.ok))
+}
+
+fn cmd_diff(a: &DiffArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let old = match read_path(&a.old) {
+        Ok(d) => d,
+        Err(e) => {
+            report_error(&e);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let new = match &a.new {
+        Some(p) => match read_path(p) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                report_error(&e);
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
+    let (o, oi, n, ni) = match &new {
+        Some(n) => (&old[old.len() - 1], old.len() - 1, &n[n.len() - 1], n.len() - 1),
+        None if old.len() >= 2 => (&old[0], 0, &old[old.len() - 1], old.len() - 1),
+        None => {
+            eprintln!("holdup: {} holds only one dump; give a second file to compare with", a.old);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    for d in [o, n] {
+        report_warnings(d);
+    }
+    let (ao, an) = (analyze(o), analyze(n));
+    let r = diff::diff(&ao, &an);
+    match a.format {
+        TextOrJson::Json => {
+            serde_json::to_writer(&mut *out, &report_diff::doc(&ao, oi, &an, ni, &r))?;
+            out.write_all(b"\n")?;
+        }
+        TextOrJson::Text => report_diff::write_text(out, &ao, &an, &r)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {

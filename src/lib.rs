@@ -20,10 +20,12 @@
 pub mod analysis;
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod era;
 pub mod error;
 pub mod escape;
 pub mod extract;
+pub mod filter;
 pub mod graph;
 pub mod group;
 pub mod holders;

@@ -3,7 +3,9 @@
 
 pub mod analysis_json;
 pub mod analysis_text;
+pub mod diff;
 pub mod dot;
 pub mod gotext;
+pub mod groups;
 pub mod model_json;
 pub mod summary;

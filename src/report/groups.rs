@@ -1,0 +1,158 @@
+//! `holdup groups`: goroutines folded into groups of the same stack, largest first.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use colored::Colorize;
+use serde::Serialize;
+
+use crate::group::{Group, Similarity};
+use crate::holders::short;
+use crate::model::Dump;
+
+/// The schema name of `holdup groups --format json`.
+pub const SCHEMA: &str = "holdup.groups/v1";
+
+/// The JSON view of one dump's groups.
+#[derive(Serialize)]
+pub struct DumpGroups {
+    source: String,
+    index: usize,
+    similarity: &'static str,
+    goroutines: u64,
+    groups: Vec<GroupJson>,
+}
+
+#[derive(Serialize)]
+struct GroupJson {
+    count: u64,
+    states: BTreeMap<String, u64>,
+    wait_minutes: Option<(u32, u32)>,
+    ids: Vec<u64>,
+    frames: Vec<FrameJson>,
+    created_by: Option<FrameJson>,
+}
+
+#[derive(Serialize)]
+struct FrameJson {
+    func: String,
+    file: String,
+    line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<String>,
+}
+
+/// The name of a similarity, as on the command line.
+pub fn similarity_name(s: Similarity) -> &'static str {
+    match s {
+        Similarity::Exact => "exact",
+        Similarity::Args => "args",
+        Similarity::Lines => "lines",
+    }
+}
+
+fn states(d: &Dump, g: &Group) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    for &i in &g.members {
+        let gr = &d.goroutines[i];
+        *m.entry(d.state(gr).to_string()).or_insert(0) += u64::from(gr.count);
+    }
+    m
+}
+
+fn wait_range(d: &Dump, g: &Group) -> Option<(u32, u32)> {
+    let ws = g.members.iter().filter_map(|&i| d.goroutines[i].wait_minutes);
+    ws.fold(None, |acc, w| Some(acc.map_or((w, w), |(lo, hi): (u32, u32)| (lo.min(w), hi.max(w)))))
+}
+
+/// Builds the JSON view.
+pub fn dump_groups(d: &Dump, index: usize, sim: Similarity, groups: &[Group]) -> DumpGroups {
+    DumpGroups {
+        source: d.source.clone(),
+        index,
+        similarity: similarity_name(sim),
+        goroutines: groups.iter().map(|g| g.count).sum(),
+        groups: groups
+            .iter()
+            .map(|g| {
+                let first = &d.goroutines[g.members[0]];
+                GroupJson {
+                    count: g.count,
+                    states: states(d, g),
+                    wait_minutes: wait_range(d, g),
+                    ids: g.members.iter().filter_map(|&i| d.goroutines[i].id).collect(),
+                    frames: d
+                        .frames(first)
+                        .map(|f| FrameJson {
+                            func: f.func.full.clone(),
+                            file: f.site.file.clone(),
+                            line: f.site.line,
+                            args: (sim == Similarity::Exact).then(|| f.args.to_string()),
+                        })
+                        .collect(),
+                    created_by: first.created_by.as_ref().map(|c| {
+                        let (func, site) = d.created_by(c);
+                        FrameJson { func: func.full.clone(), file: site.file.clone(), line: site.line, args: None }
+                    }),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Abbreviates a list of ids: the first few, then how many more.
+pub fn abbreviate_ids(d: &Dump, members: &[usize], show: usize) -> String {
+    let mut s: Vec<String> =
+        members.iter().take(show).map(|&i| d.goroutines[i].id.map_or("?".into(), |x| x.to_string())).collect();
+    if members.len() > show {
+        s.push(format!("… ({} in all)", members.len()));
+    }
+    s.join(", ")
+}
+
+/// Writes the groups of one dump for people.
+pub fn write_text(w: &mut dyn Write, d: &Dump, sim: Similarity, groups: &[Group], max_frames: usize) -> io::Result<()> {
+    let total: u64 = groups.iter().map(|g| g.count).sum();
+    writeln!(
+        w,
+        "{}: {total} goroutines in {} groups (similarity: {})",
+        d.source.bold(),
+        groups.len(),
+        similarity_name(sim)
+    )?;
+    for g in groups {
+        let st = states(d, g);
+        let st: Vec<String> = if st.len() == 1 {
+            st.keys().cloned().collect()
+        } else {
+            st.iter().map(|(s, n)| format!("{s} ×{n}")).collect()
+        };
+        let waits = match wait_range(d, g) {
+            Some((lo, hi)) if lo == hi => format!(", {lo} minutes"),
+            Some((lo, hi)) => format!(", {lo}–{hi} minutes"),
+            None => String::new(),
+        };
+        writeln!(w, "\n{:>7} × [{}{waits}]", g.count.to_string().bold(), st.join(", "))?;
+        writeln!(w, "          {}", format!("goroutines {}", abbreviate_ids(d, &g.members, 8)).dimmed())?;
+        let first = &d.goroutines[g.members[0]];
+        let n = first.frames.len();
+        for f in d.frames(first).take(max_frames) {
+            let file = f.site.file.rsplit('/').next().unwrap_or("");
+            let args = if sim == Similarity::Exact { format!("({})", f.args) } else { String::new() };
+            writeln!(
+                w,
+                "          {:<64} {}",
+                format!("{}{args}", short(&f.func.full)),
+                format!("{file}:{}", f.site.line).dimmed()
+            )?;
+        }
+        if n > max_frames {
+            writeln!(w, "          {}", format!("… {} more frames", n - max_frames).dimmed())?;
+        }
+        if let Some(c) = &first.created_by {
+            let (func, _) = d.created_by(c);
+            writeln!(w, "          {}", format!("created by {}", short(&func.full)).dimmed())?;
+        }
+    }
+    writeln!(w)
+}
