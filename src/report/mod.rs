@@ -3,6 +3,7 @@
 
 pub mod analysis_json;
 pub mod analysis_text;
+pub mod check;
 pub mod diff;
 pub mod dot;
 pub mod gotext;
