@@ -356,7 +356,10 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         }
     }
     let mut shared: HashMap<usize, (f64, u64, usize, usize)> = HashMap::new();
-    for (&v, &n_waiters) in &support {
+    // Sorted, so that equal scores pick the same object on every run.
+    let mut support: Vec<(u64, usize)> = support.into_iter().collect();
+    support.sort_unstable();
+    for (v, n_waiters) in support {
         if Some(v) == l.addr || Some(v) == l.owner {
             continue;
         }
