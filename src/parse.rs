@@ -26,12 +26,20 @@
 
 use std::hash::BuildHasher;
 
+use std::sync::LazyLock;
+
 use hashbrown::{DefaultHashBuilder, HashMap, HashSet, HashTable};
+use memchr::memmem::Finder;
 
 use crate::escape::unquote;
 use crate::model::{
     Ancestor, CreatedBy, Dump, DumpKind, Elision, FrameRec, Func, FuncId, Goroutine, Site, SiteId, StateId, Warning,
 };
+
+/// Searchers built once: building a `memmem::Finder` per line costs more than the search.
+static FP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" fp="));
+static PC_OFFSET: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" +0x"));
+static IN_GOROUTINE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" in goroutine "));
 
 /// At most this many warnings are kept per dump; the rest are only counted.
 pub const MAX_WARNINGS: usize = 200;
@@ -116,6 +124,7 @@ pub struct DumpBuilder {
     lookahead: Option<(Vec<u8>, u64)>,
     runtime_stack_start: Option<u32>,
     debug1_total: Option<u64>,
+    heap_probes: u32,
     pub(crate) clues: Clues,
 }
 
@@ -141,6 +150,7 @@ impl DumpBuilder {
             lookahead: None,
             runtime_stack_start: None,
             debug1_total: None,
+            heap_probes: 0,
             clues: Clues::default(),
         }
     }
@@ -393,8 +403,12 @@ impl DumpBuilder {
         self.flush_call();
         let start = self.d.args_text.len() as u32;
         if !args.is_empty() {
-            self.clues.question_args |= memchr::memchr(b'?', args).is_some();
-            if self.clues.heap_top.is_none() {
+            if !self.clues.question_args {
+                self.clues.question_args = memchr::memchr(b'?', args).is_some();
+            }
+            // A few hundred frames tell where the heap is; scanning every frame would cost.
+            if self.clues.heap_top.is_none() && self.heap_probes < 512 {
+                self.heap_probes += 1;
                 self.note_heap_prefix(args);
             }
             match std::str::from_utf8(args) {
@@ -430,12 +444,12 @@ impl DumpBuilder {
 
     fn finish_call(&mut self, file_line: Option<&[u8]>) {
         let Some((args_start, args_len, kind)) = self.pending.take() else { return };
-        let file_line = file_line.map(|f| match memchr::memmem::find(f, b" fp=") {
-            Some(p) => {
+        let file_line = file_line.map(|f| match file_line_ends(f) {
+            Some((_, key_end)) if key_end < f.len() => {
                 self.clues.fp_sp_pc = true;
-                &f[..p]
+                &f[..key_end]
             }
-            None => f,
+            _ => f,
         });
         let site = self.intern_site(file_line.unwrap_or(b""));
         match kind {
@@ -763,7 +777,7 @@ pub(crate) fn split_call(line: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Splits `F in goroutine 12` into name and parent.
 fn parse_created_by(rest: &[u8]) -> (&[u8], Option<u64>) {
-    match memchr::memmem::find(rest, b" in goroutine ") {
+    match IN_GOROUTINE.find(rest) {
         Some(p) => (&rest[..p], parse_u64(&rest[p + 14..]).map(|(v, _)| v)),
         None => (rest, None),
     }
@@ -821,15 +835,44 @@ pub(crate) fn trim_indent(mut line: &[u8]) -> &[u8] {
     }
 }
 
+/// Where the parts of a trimmed file line end: `(path:line end, key end)`, where the key is
+/// the line without a ` fp=… sp=… pc=…` suffix (it differs per goroutine). `None` if the text
+/// is not `path/file.go:123 +0x1d` (or `?:0`).
+///
+/// The fast path reads up to the first two spaces; paths with spaces take the slow path.
+fn file_line_ends(text: &[u8]) -> Option<(usize, usize)> {
+    let first_space = memchr::memchr(b' ', text).unwrap_or(text.len());
+    let fast = ends_in_line_number(&text[..first_space]).then(|| {
+        let rest = &text[first_space..];
+        let key_end = if rest.starts_with(b" fp=") {
+            first_space
+        } else if rest.starts_with(b" +0x") {
+            let second = memchr::memchr(b' ', &rest[1..]).map_or(text.len(), |p| first_space + 1 + p);
+            if text[second..].starts_with(b" fp=") { second } else { text.len() }
+        } else {
+            text.len()
+        };
+        (first_space, key_end)
+    });
+    fast.or_else(|| {
+        let key_end = FP.find(text).unwrap_or(text.len());
+        let head_end = PC_OFFSET.find(&text[..key_end]).unwrap_or(key_end);
+        ends_in_line_number(&text[..head_end]).then_some((head_end, key_end))
+    })
+}
+
+/// Whether `head` ends in `:` and a line number.
+fn ends_in_line_number(head: &[u8]) -> bool {
+    match memchr::memrchr(b':', head) {
+        Some(p) => p + 1 < head.len() && head[p + 1..].iter().all(u8::is_ascii_digit),
+        None => false,
+    }
+}
+
 /// Whether trimmed text looks like `path/file.go:123 +0x1d` (or `?:0`), possibly followed by
 /// ` fp=0x… sp=0x… pc=0x…` (a frame at its function's entry prints no `+0x`).
 fn looks_like_file_line(text: &[u8]) -> bool {
-    let end = memchr::memmem::find(text, b" +0x").or_else(|| memchr::memmem::find(text, b" fp=")).unwrap_or(text.len());
-    let head = &text[..end];
-    match memchr::memrchr(b':', head) {
-        Some(p) => head[p + 1..].iter().all(u8::is_ascii_digit) && p + 1 < head.len(),
-        None => false,
-    }
+    file_line_ends(text).is_some()
 }
 
 /// Whether the text before the line number of a file line names a source file (`?`,
@@ -844,7 +887,7 @@ fn looks_like_path(text: &[u8]) -> bool {
 
 /// Splits `/src/x.go:123 +0x1d` into path, line and pc offset.
 fn split_file_line(text: &[u8]) -> (&[u8], u32, Option<u32>) {
-    let (head, pc) = match memchr::memmem::find(text, b" +0x") {
+    let (head, pc) = match PC_OFFSET.find(text) {
         Some(p) => {
             let hex = &text[p + 4..];
             let hex = &hex[..hex.iter().take_while(|c| c.is_ascii_hexdigit()).count()];

@@ -81,13 +81,17 @@ pub fn module_of(pkg: &str) -> &str {
 
 /// Recognises the program from the modules and `main` package of a dump.
 pub fn program_of(d: &Dump) -> Program {
-    let mut by_module: HashMap<&str, u64> = HashMap::new();
+    // Count frames per function first: functions are few, frames are many.
+    let mut per_func = vec![0u64; d.funcs.len()];
     for f in &d.frames {
-        let func = d.func(d.site(f.site).func);
-        if func.is_stdlib() || func.package().is_empty() || func.package() == "main" {
+        per_func[d.site(f.site).func.0 as usize] += 1;
+    }
+    let mut by_module: HashMap<&str, u64> = HashMap::new();
+    for (func, &n) in d.funcs.iter().zip(&per_func) {
+        if n == 0 || func.is_stdlib() || func.package().is_empty() || func.package() == "main" {
             continue;
         }
-        *by_module.entry(module_of(func.package())).or_default() += 1;
+        *by_module.entry(module_of(func.package())).or_default() += n;
     }
     let module = by_module.into_iter().max_by_key(|&(m, n)| (n, std::cmp::Reverse(m))).map(|(m, _)| m.to_string());
     let main_dir = d
