@@ -842,8 +842,9 @@ pub(crate) fn trim_indent(mut line: &[u8]) -> &[u8] {
 /// The fast path reads up to the first two spaces; paths with spaces take the slow path.
 fn file_line_ends(text: &[u8]) -> Option<(usize, usize)> {
     let first_space = memchr::memchr(b' ', text).unwrap_or(text.len());
-    let fast = ends_in_line_number(&text[..first_space]).then(|| {
-        let rest = &text[first_space..];
+    let rest = &text[first_space..];
+    let plain = rest.is_empty() || rest.starts_with(b" fp=") || rest.starts_with(b" +0x");
+    let fast = (plain && ends_in_line_number(&text[..first_space])).then(|| {
         let key_end = if rest.starts_with(b" fp=") {
             first_space
         } else if rest.starts_with(b" +0x") {
