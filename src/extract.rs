@@ -157,6 +157,8 @@ struct Open {
     /// A blank line ended the message itself: later preamble lines are kept only if they
     /// look like part of a crash report (`[signal …]`, `PC=…`, `panic: …`).
     message_done: bool,
+    /// Opened at the start of a chunk, continuing a dump begun in the previous chunk.
+    continuation: bool,
 }
 
 /// A dump inside a quoted log message being decoded.
@@ -193,6 +195,41 @@ pub struct Extractor {
     last_line: u64,
     last_end: u64,
     scratch: Vec<u8>,
+    /// The chunk's opening continuation dump was closed by an END marker.
+    continuation_closed_by_end: bool,
+    /// The chunk's opening continuation dump held goroutines (and is `dumps[0]`).
+    continuation_kept: bool,
+}
+
+/// How a chunk of a file ended, for stitching chunks that were read in parallel.
+#[derive(Debug)]
+pub enum ChunkEnd {
+    /// The last dump was still open, plain and between goroutines: the next chunk continues
+    /// it. `marker` says it began with a BEGIN marker (so an END is still expected).
+    Open {
+        /// The dump began with `=== BEGIN goroutine stack dump ===`.
+        marker: bool,
+    },
+    /// No dump was open: the next chunk's goroutines start a dump of their own.
+    Outside,
+    /// Anything else (a prefixed or escaped dump, a preamble, a half-read frame): the chunks
+    /// cannot be stitched and the file is read again in one piece.
+    Tangled,
+}
+
+/// What one chunk produced.
+#[derive(Debug)]
+pub struct Chunk {
+    /// The dumps, the last one closed at the chunk's end if it was open.
+    pub dumps: Vec<Dump>,
+    /// How the chunk ended.
+    pub end: ChunkEnd,
+    /// The chunk began as a continuation and `dumps[0]` continues the previous chunk's dump.
+    pub starts_with_continuation: bool,
+    /// That continuation was closed by an END marker inside this chunk.
+    pub continuation_closed_by_end: bool,
+    /// The number of the chunk's last line.
+    pub last_line: u64,
 }
 
 impl Extractor {
@@ -212,7 +249,72 @@ impl Extractor {
             last_line: 0,
             last_end: 0,
             scratch: Vec::new(),
+            continuation_closed_by_end: false,
+            continuation_kept: false,
         }
+    }
+
+    /// An extractor for a chunk that starts at a goroutine header in the middle of a bare
+    /// dump begun in an earlier chunk (a large file split to be read on several cores).
+    pub fn continuation(source: &str) -> Self {
+        let mut e = Extractor::new(source);
+        e.open_dump(e.bare_kind, Prefix::None, 1, 0, false);
+        if let Some(o) = e.open.as_mut() {
+            o.continuation = true;
+        }
+        e
+    }
+
+    /// Ends a chunk, saying whether the next chunk can continue its last dump. The last
+    /// chunk of a file (`last`) ends as the input ends.
+    pub fn finish_chunk(mut self, last: bool) -> Chunk {
+        let end = match (&self.open, &self.escaped, &self.lookahead) {
+            (_, Some(_), _) | (_, _, Some(_)) => ChunkEnd::Tangled,
+            _ if self.skipping => ChunkEnd::Tangled,
+            (None, None, None) => ChunkEnd::Outside,
+            (Some(o), None, None) => {
+                let plain = matches!(o.prefix, Prefix::None) && !o.preamble && !o.b.in_body() && !o.b.is_empty();
+                if plain { ChunkEnd::Open { marker: o.marker } } else { ChunkEnd::Tangled }
+            }
+        };
+        if last {
+            let (closed_by_end, last_line) = (self.continuation_closed_by_end, self.last_line);
+            let mut starts_with_continuation = false;
+            let dumps = self.finish_keeping_flags(&mut starts_with_continuation);
+            return Chunk {
+                dumps,
+                end,
+                starts_with_continuation,
+                continuation_closed_by_end: closed_by_end,
+                last_line,
+            };
+        }
+        if self.escaped.is_some() {
+            self.end_escaped(true);
+        }
+        if let (ChunkEnd::Open { .. }, Some(o)) = (&end, self.open.as_mut()) {
+            // The END marker may come in a later chunk; the stitcher decides.
+            o.marker = false;
+        }
+        self.close(End::Boundary);
+        Chunk {
+            dumps: self.dumps,
+            end,
+            starts_with_continuation: self.continuation_kept,
+            continuation_closed_by_end: self.continuation_closed_by_end,
+            last_line: self.last_line,
+        }
+    }
+
+    /// `finish`, also reporting whether the continuation dump was kept.
+    fn finish_keeping_flags(mut self, kept: &mut bool) -> Vec<Dump> {
+        if self.escaped.is_some() {
+            self.end_escaped(true);
+        }
+        let last = self.last_line;
+        self.close(End::InputEnd(last));
+        *kept = self.continuation_kept;
+        self.dumps
     }
 
     /// Reads one line (or one piece of an over-long line) of the input.
@@ -297,6 +399,9 @@ impl Extractor {
                     o.marker = false;
                     o.b.dump_mut().span.last_line = number;
                     o.b.dump_mut().span.end_byte = offset + raw.len() as u64;
+                    if o.continuation {
+                        self.continuation_closed_by_end = true;
+                    }
                 }
                 self.close(End::Boundary);
                 return;
@@ -433,7 +538,7 @@ impl Extractor {
             d.wrapping.push(w.to_string());
         }
         self.lookahead = None;
-        self.open = Some(Open { b, prefix, marker, preamble: false, message_done: false });
+        self.open = Some(Open { b, prefix, marker, preamble: false, message_done: false, continuation: false });
     }
 
     /// Closes the open dump, saying how it ended.
@@ -444,6 +549,9 @@ impl Extractor {
         let (mut d, clues) = o.b.finish(end);
         if empty {
             return;
+        }
+        if o.continuation {
+            self.continuation_kept = true;
         }
         if o.marker && !cut {
             let line = d.span.last_line;

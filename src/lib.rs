@@ -34,6 +34,7 @@ pub mod locks;
 pub mod model;
 pub mod parse;
 pub mod report;
+pub mod split;
 pub mod waits;
 
 use std::io::Read;
@@ -60,6 +61,28 @@ pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Er
     Ok(ex.finish())
 }
 
+/// Reads a large plain file on every core (see [`split`]); `None` when the file is small,
+/// compressed, not a regular file, or its pieces could not be stitched.
+fn parallel_read(path: &str) -> Result<Option<Vec<Dump>>, Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if path == "-" || threads < 2 {
+        return Ok(None);
+    }
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(None) };
+    if !meta.is_file() || meta.len() < split::MIN_PARALLEL_BYTES {
+        return Ok(None);
+    }
+    let mut head = [0u8; 2];
+    let gzip = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .map(|()| head == [0x1f, 0x8b])
+        .unwrap_or(true);
+    if gzip {
+        return Ok(None);
+    }
+    split::read_parallel(path, meta.len(), threads)
+}
+
 /// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic.
 pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
     let reader = input::sniff_gzip(Box::new(std::io::Cursor::new(bytes.to_vec()))).map_err(|e| Error::io(source, e))?;
@@ -69,8 +92,13 @@ pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
 /// [`ErrorKind::NoDump`] when the input holds none.
 pub fn read_path(path: &str) -> Result<Vec<Dump>, Error> {
-    let reader = input::open(path).map_err(|e| Error::io(path, e))?;
-    let dumps = read_dumps_from(reader, path)?;
+    let dumps = match parallel_read(path)? {
+        Some(dumps) => dumps,
+        None => {
+            let reader = input::open(path).map_err(|e| Error::io(path, e))?;
+            read_dumps_from(reader, path)?
+        }
+    };
     if dumps.is_empty() {
         return Err(Error::new(path, ErrorKind::NoDump));
     }

@@ -1,0 +1,265 @@
+//! Reading one large file on several cores.
+//!
+//! A plain (uncompressed) file is cut at goroutine headers that follow a blank line, each
+//! piece is read by its own extractor on its own thread, and the pieces are stitched back:
+//! the first dump of a piece continues the last dump of the piece before it. The stitching
+//! is checked, not assumed: when a piece ends somewhere a plain continuation cannot follow
+//! (inside a prefixed or escaped dump, a preamble, a half-read frame) or the next piece
+//! repeats a goroutine id (a second dump starting exactly at the cut), the whole file is read
+//! again in one piece, so the result is always what a sequential read gives.
+
+use hashbrown::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+
+use memchr::memmem;
+
+use crate::MAX_LINE_PIECE;
+use crate::error::Error;
+use crate::extract::{Chunk, ChunkEnd, Extractor};
+use crate::input::LineReader;
+use crate::model::{Dump, Era, FrameRec, FuncId, Goroutine, SiteId, StateId, Warning};
+use crate::parse::parse_header;
+
+/// Files smaller than this are read in one piece: threads would cost more than they save.
+pub const MIN_PARALLEL_BYTES: u64 = 16 << 20;
+
+/// How far past a nominal cut point to look for a goroutine header.
+const SEARCH_WINDOW: usize = 4 << 20;
+
+/// Byte offsets where pieces start: each at a `goroutine N [` line after a blank line.
+fn cut_points(file: &mut File, size: u64, pieces: usize) -> std::io::Result<Vec<u64>> {
+    let finder = memmem::Finder::new(b"\n\ngoroutine ");
+    let mut cuts = vec![0u64];
+    let mut window = vec![0u8; SEARCH_WINDOW];
+    for k in 1..pieces {
+        let nominal = size * k as u64 / pieces as u64;
+        if nominal <= *cuts.last().unwrap_or(&0) {
+            continue;
+        }
+        file.seek(SeekFrom::Start(nominal))?;
+        let mut got = 0;
+        while got < window.len() {
+            let n = file.read(&mut window[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        let hay = &window[..got];
+        let mut from = 0;
+        while let Some(p) = finder.find(&hay[from..]) {
+            let at = from + p + 2;
+            let line_end = memchr::memchr(b'\n', &hay[at..]).map_or(hay.len(), |e| at + e);
+            if parse_header(&hay[at..line_end]).is_some() {
+                cuts.push(nominal + at as u64);
+                break;
+            }
+            from = at;
+        }
+    }
+    Ok(cuts)
+}
+
+/// Reads the bytes `[start, end)` of `path` as one chunk.
+fn read_chunk(path: &str, start: u64, end: u64, continuation: bool, last: bool) -> Result<Chunk, Error> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    f.seek(SeekFrom::Start(start)).map_err(|e| Error::io(path, e))?;
+    let mut lines = LineReader::new(f.take(end - start), MAX_LINE_PIECE);
+    let mut ex = if continuation { Extractor::continuation(path) } else { Extractor::new(path) };
+    while let Some(l) = lines.next_line().map_err(|e| Error::io(path, e))? {
+        ex.line(&l);
+    }
+    Ok(ex.finish_chunk(last))
+}
+
+/// Reads `path` (a plain file of `size` bytes) on up to `threads` threads. `None` when the
+/// pieces could not be stitched and the caller must read the file in one piece.
+pub fn read_parallel(path: &str, size: u64, threads: usize) -> Result<Option<Vec<Dump>>, Error> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let cuts = cut_points(&mut f, size, threads).map_err(|e| Error::io(path, e))?;
+    if cuts.len() < 2 {
+        return Ok(None);
+    }
+    let bounds: Vec<(u64, u64)> = cuts.iter().zip(cuts.iter().skip(1).chain([&size])).map(|(&a, &b)| (a, b)).collect();
+    let n = bounds.len();
+    let chunks: Vec<Result<Chunk, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .enumerate()
+            .map(|(i, &(a, b))| s.spawn(move || read_chunk(path, a, b, i > 0, i + 1 == n)))
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("chunk reader panicked")).collect()
+    });
+    let mut chunks = chunks.into_iter();
+    let first = chunks.next().expect("at least one chunk")?;
+    let mut line_base = first.last_line;
+    // The state at the cut: a dump still open (and whether it began with a BEGIN marker),
+    // no dump open, or something a plain continuation cannot follow.
+    let mut at_cut = first.end;
+    let mut out = first.dumps;
+    for (i, (chunk, &(start, _))) in chunks.zip(bounds.iter().skip(1)).enumerate() {
+        let last_chunk = i + 2 == n;
+        let mut chunk = chunk?;
+        for d in &mut chunk.dumps {
+            shift(d, line_base, start);
+        }
+        let mut dumps = chunk.dumps.into_iter();
+        let next_at_cut = if !chunk.starts_with_continuation {
+            return Ok(None);
+        } else {
+            let cont = dumps.next().expect("continuation dump");
+            let runs_on = !last_chunk && dumps.len() == 0 && matches!(chunk.end, ChunkEnd::Open { .. });
+            match at_cut {
+                ChunkEnd::Open { marker } => {
+                    let Some(last) = out.last_mut() else { return Ok(None) };
+                    if !absorb(last, cont) {
+                        return Ok(None);
+                    }
+                    if runs_on {
+                        ChunkEnd::Open { marker }
+                    } else {
+                        if marker && !chunk.continuation_closed_by_end {
+                            last.warnings.push(Warning {
+                                line: last.span.last_line,
+                                message: "no `=== END goroutine stack dump ===` line: the dump may be truncated".into(),
+                            });
+                        }
+                        chunk.end
+                    }
+                }
+                ChunkEnd::Outside => {
+                    out.push(cont);
+                    chunk.end
+                }
+                ChunkEnd::Tangled => return Ok(None),
+            }
+        };
+        out.extend(dumps);
+        line_base += chunk.last_line;
+        at_cut = next_at_cut;
+    }
+    Ok(Some(out))
+}
+
+/// Moves a chunk's dump to its place in the whole file.
+fn shift(d: &mut Dump, lines: u64, bytes: u64) {
+    d.span.first_line += lines;
+    d.span.last_line += lines;
+    d.span.start_byte += bytes;
+    d.span.end_byte += bytes;
+    for g in &mut d.goroutines {
+        g.line += lines;
+    }
+    for w in &mut d.warnings {
+        w.line += lines;
+    }
+}
+
+/// Appends the goroutines of `other` (the rest of the same dump) to `into`, re-interning its
+/// states, functions and call sites. Returns false if `other` repeats a goroutine id of
+/// `into`: a sequential read would have started a new dump there.
+fn absorb(into: &mut Dump, other: Dump) -> bool {
+    let ids: std::collections::HashSet<u64> = into.goroutines.iter().filter_map(|g| g.id).collect();
+    if other.goroutines.iter().any(|g| g.id.is_some_and(|id| ids.contains(&id))) {
+        return false;
+    }
+    let mut state_index: HashMap<&str, u32> =
+        into.states.iter().enumerate().map(|(i, s)| (s.as_str(), i as u32)).collect();
+    let mut new_states = Vec::new();
+    let state_map: Vec<StateId> = other
+        .states
+        .iter()
+        .map(|s| {
+            let n = into.states.len() + new_states.len();
+            StateId(*state_index.entry(s.as_str()).or_insert_with(|| {
+                new_states.push(s.clone());
+                n as u32
+            }))
+        })
+        .collect();
+    drop(state_index);
+    into.states.extend(new_states);
+
+    let mut func_index: HashMap<String, FuncId> =
+        into.funcs.iter().enumerate().map(|(i, f)| (f.full.clone(), FuncId(i as u32))).collect();
+    let func_map: Vec<FuncId> = other
+        .funcs
+        .into_iter()
+        .map(|f| {
+            *func_index.entry(f.full.clone()).or_insert_with(|| {
+                into.funcs.push(f);
+                FuncId(into.funcs.len() as u32 - 1)
+            })
+        })
+        .collect();
+    let mut site_index: HashMap<(FuncId, String, u32, Option<u32>), SiteId> = into
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((s.func, s.file.clone(), s.line, s.pc_offset), SiteId(i as u32)))
+        .collect();
+    let site_map: Vec<SiteId> = other
+        .sites
+        .into_iter()
+        .map(|mut s| {
+            s.func = func_map[s.func.0 as usize];
+            let key = (s.func, s.file.clone(), s.line, s.pc_offset);
+            *site_index.entry(key).or_insert_with(|| {
+                into.sites.push(s);
+                SiteId(into.sites.len() as u32 - 1)
+            })
+        })
+        .collect();
+
+    let frame_base = into.frames.len() as u32;
+    let args_base = into.args_text.len() as u32;
+    into.args_text.push_str(&other.args_text);
+    into.frames.extend(other.frames.iter().map(|f| FrameRec {
+        site: site_map[f.site.0 as usize],
+        args_start: f.args_start + args_base,
+        args_len: f.args_len,
+    }));
+    let remap_range = |r: &std::ops::Range<u32>| r.start + frame_base..r.end + frame_base;
+    into.goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
+        g.state = state_map[g.state.0 as usize];
+        g.frames = remap_range(&g.frames);
+        if let Some(c) = g.created_by.as_mut() {
+            c.site = site_map[c.site.0 as usize];
+        }
+        for a in &mut g.ancestors {
+            a.frames = remap_range(&a.frames);
+            if let Some(c) = a.created_by.as_mut() {
+                c.site = site_map[c.site.0 as usize];
+            }
+        }
+        g
+    }));
+    if into.runtime_stack.is_none() {
+        into.runtime_stack = other.runtime_stack.as_ref().map(remap_range);
+    }
+    into.warnings.extend(other.warnings);
+    into.warnings_dropped += other.warnings_dropped;
+    into.span.last_line = other.span.last_line;
+    into.span.end_byte = other.span.end_byte;
+    into.era = merge_eras(&into.era, &other.era);
+    true
+}
+
+/// The era both halves of a dump agree on: the intersection of their ranges.
+fn merge_eras(a: &Era, b: &Era) -> Era {
+    let mut clues = a.clues.clone();
+    for c in &b.clues {
+        if !clues.contains(c) {
+            clues.push(c.clone());
+        }
+    }
+    Era {
+        min: a.min.max(b.min),
+        max: match (a.max, b.max) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        },
+        clues,
+    }
+}
