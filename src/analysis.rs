@@ -64,7 +64,7 @@ pub struct Analysis<'d> {
 
 /// Analyzes one dump.
 pub fn analyze(d: &Dump) -> Analysis<'_> {
-    let waits: Vec<Wait> = d.goroutines.iter().map(|g| waits::classify(d, g)).collect();
+    let waits: Vec<Wait> = waits::classify_all(d);
     let locks = locks::group(d, &waits);
     let holders = holders::infer(d, &waits, &locks);
     let graph = WaitGraph::build(&locks, &holders);

@@ -3,7 +3,7 @@
 //! waits that persist, and holders that still hold — the strongest evidence a dump pair
 //! gives, since a holder seen twice in the same critical section is no coincidence.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::analysis::Analysis;

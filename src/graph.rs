@@ -2,7 +2,9 @@
 //! candidate). From it come the findings: deadlocks (cycles), root blockers with their blast
 //! radius, chains of holders that wait themselves, and locks without a live holder.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use hashbrown::{HashMap, HashSet};
 
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
@@ -150,9 +152,8 @@ impl Entries {
         let mut callee: Vec<Option<u32>> = vec![None; d.funcs.len()];
         let mut dispatcher = vec![false; d.funcs.len()];
         for g in &d.goroutines {
-            let fs: Vec<u32> = d.frames(g).map(|f| f.site.func.0).collect();
-            for pair in fs.windows(2) {
-                let (inner, outer) = (pair[0], pair[1]);
+            let funcs = g.frames.clone().map(|i| d.sites[d.frames[i as usize].site.0 as usize].func.0);
+            for (inner, outer) in funcs.clone().zip(funcs.skip(1)) {
                 match callee[outer as usize] {
                     None => callee[outer as usize] = Some(inner),
                     Some(c) if c != inner => dispatcher[outer as usize] = true,

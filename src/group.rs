@@ -3,9 +3,11 @@
 //! Keys are built from interned ids (call sites, functions), so grouping 100,000 goroutines
 //! is one hash per goroutine and never compares stacks pairwise.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
-use crate::model::{Dump, FuncId, SiteId};
+use std::hash::{BuildHasher, Hasher};
+
+use crate::model::{Dump, FuncId};
 
 /// How alike two stacks must be to share a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,35 +30,77 @@ pub struct Group {
     pub count: u64,
 }
 
-#[derive(PartialEq, Eq, Hash)]
-enum Key<'d> {
-    Exact(u32, Vec<(SiteId, &'d str)>),
-    Args(u32, Vec<SiteId>),
-    Lines(Vec<FuncId>),
+/// The functions of a goroutine's stack with runs of the same function (recursion) folded.
+fn folded_funcs<'d>(d: &'d Dump, g: &'d crate::model::Goroutine) -> impl Iterator<Item = FuncId> + 'd {
+    let mut last = None;
+    d.frames(g).map(|f| f.site.func).filter(move |&f| last.replace(f) != Some(f))
+}
+
+/// A hash of what `sim` compares.
+fn key_hash(d: &Dump, gi: usize, sim: Similarity, hasher: &foldhash::fast::FixedState) -> u64 {
+    let g = &d.goroutines[gi];
+    let mut h = hasher.build_hasher();
+    match sim {
+        Similarity::Exact => {
+            h.write_u32(g.state.0);
+            for f in d.frames(g) {
+                h.write_u32(f.site_id.0);
+                h.write(f.args.as_bytes());
+            }
+        }
+        Similarity::Args => {
+            h.write_u32(g.state.0);
+            for f in d.frames(g) {
+                h.write_u32(f.site_id.0);
+            }
+        }
+        Similarity::Lines => {
+            for f in folded_funcs(d, g) {
+                h.write_u32(f.0);
+            }
+        }
+    }
+    h.finish()
+}
+
+/// Whether two goroutines are alike under `sim`.
+fn alike(d: &Dump, a: usize, b: usize, sim: Similarity) -> bool {
+    let (ga, gb) = (&d.goroutines[a], &d.goroutines[b]);
+    match sim {
+        Similarity::Exact => {
+            ga.state == gb.state
+                && ga.frames.len() == gb.frames.len()
+                && d.frames(ga).zip(d.frames(gb)).all(|(x, y)| x.site_id == y.site_id && x.args == y.args)
+        }
+        Similarity::Args => {
+            ga.state == gb.state
+                && ga.frames.len() == gb.frames.len()
+                && d.frames(ga).zip(d.frames(gb)).all(|(x, y)| x.site_id == y.site_id)
+        }
+        Similarity::Lines => folded_funcs(d, ga).eq(folded_funcs(d, gb)),
+    }
 }
 
 /// Groups goroutines (indices into `Dump::goroutines`), largest group first; ties keep the
-/// order of first appearance.
+/// order of first appearance. Each goroutine is hashed once; a hash hit is confirmed against
+/// the group's first member, so no key is ever allocated.
 pub fn group(d: &Dump, goroutines: &[usize], sim: Similarity) -> Vec<Group> {
-    let mut index: HashMap<Key<'_>, usize> = HashMap::new();
+    let hasher = foldhash::fast::FixedState::with_seed(0x51_7cc1_b727_220a);
+    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     for &gi in goroutines {
-        let g = &d.goroutines[gi];
-        let key = match sim {
-            Similarity::Exact => Key::Exact(g.state.0, d.frames(g).map(|f| (f.site_id, f.args)).collect()),
-            Similarity::Args => Key::Args(g.state.0, d.frames(g).map(|f| f.site_id).collect()),
-            Similarity::Lines => {
-                let mut fs: Vec<FuncId> = d.frames(g).map(|f| f.site.func).collect();
-                fs.dedup();
-                Key::Lines(fs)
+        let h = key_hash(d, gi, sim, &hasher);
+        let slot = index.entry(h).or_default();
+        let at = match slot.iter().copied().find(|&k| alike(d, groups[k].members[0], gi, sim)) {
+            Some(k) => k,
+            None => {
+                groups.push(Group { members: Vec::new(), count: 0 });
+                slot.push(groups.len() - 1);
+                groups.len() - 1
             }
         };
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push(Group { members: Vec::new(), count: 0 });
-            groups.len() - 1
-        });
         groups[at].members.push(gi);
-        groups[at].count += u64::from(g.count);
+        groups[at].count += u64::from(d.goroutines[gi].count);
     }
     // Stable sort keeps first-appearance order among equal counts.
     groups.sort_by_key(|g| std::cmp::Reverse(g.count));

@@ -28,7 +28,7 @@
 //! Every lookup goes through indexes built in one pass over the frames, so inference is
 //! linear in the size of the dump.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::locks::Lock;
@@ -77,12 +77,6 @@ pub struct Holder {
     pub score: f64,
     /// One sentence per rule that fired.
     pub evidence: Vec<String>,
-    /// Whether a direct match (address or receiver) fired.
-    direct: bool,
-    /// Whether the owner rule fired with the lock sites' type.
-    owner_typed: bool,
-    /// Whether a code rule fired: same function past the lock, same type, or nearby pointer.
-    kin: bool,
 }
 
 /// The per-dump indexes the rules use.
@@ -94,11 +88,13 @@ struct Index<'d> {
     by_value: HashMap<u64, Vec<usize>>,
     /// For each wanted value: the goroutines passing it reliably in application code.
     by_app_value: HashMap<u64, Vec<usize>>,
-    /// For each (package, receiver type): goroutines with a method of it on their stack.
-    by_type: HashMap<(&'d str, &'d str), Vec<(usize, FuncId)>>,
-    /// For each function: goroutines with it on their stack and the line they are at.
+    /// For each wanted receiver type (index into `types`): goroutines with a method of it.
+    by_type: HashMap<u32, Vec<(usize, FuncId)>>,
+    /// The wanted receiver types as (package, type name).
+    types: Vec<(&'d str, &'d str)>,
+    /// For each lock-site function: goroutines with it on their stack and the line they are at.
     by_func: HashMap<FuncId, Vec<(usize, u32)>>,
-    /// For each package: goroutines with a frame in it.
+    /// For each wanted package: goroutines with a frame in it.
     by_package: HashMap<&'d str, Vec<usize>>,
     /// Per lock: reliable arguments within [`OWNER_RANGE`] bytes of its address (but not
     /// equal): (value, goroutine, frame index, passed as a method receiver).
@@ -114,21 +110,36 @@ fn pointer_like(v: u64) -> bool {
     v >= 0x10_0000 && v.is_multiple_of(8) && v < 0x0100_0000_0000_0000
 }
 
+/// What the indexes need to know of each function, worked out once per function rather
+/// than once per frame (a dump has thousands of functions and millions of frames).
+#[derive(Clone, Copy, Default)]
+struct FuncInfo {
+    method: bool,
+    app: bool,
+    lock_site: bool,
+    /// Index into `Index::types` when its receiver type is wanted.
+    ty: Option<u32>,
+    /// Whether its package is wanted.
+    package: bool,
+}
+
 impl<'d> Index<'d> {
     fn build(d: &'d Dump, waits: &[Wait], locks: &[Lock]) -> Self {
         // Only values, types, functions and packages that some lock cares about are indexed.
         let mut want_values: HashSet<u64> = HashSet::new();
-        let mut want_types: HashSet<(&str, &str)> = HashSet::new();
-        let mut want_funcs: HashSet<FuncId> = HashSet::new();
+        let mut types: Vec<(&str, &str)> = Vec::new();
         let mut want_packages: HashSet<&str> = HashSet::new();
+        let mut info = vec![FuncInfo::default(); d.funcs.len()];
         for l in locks {
             want_values.extend(l.addr);
             want_values.extend(l.owner);
             for &f in &l.sites {
                 let func = d.func(f);
-                want_funcs.insert(f);
-                if let Some(t) = func.receiver_type() {
-                    want_types.insert((func.package(), t));
+                info[f.0 as usize].lock_site = true;
+                if let Some(t) = func.receiver_type()
+                    && !types.contains(&(func.package(), t))
+                {
+                    types.push((func.package(), t));
                 }
                 if !func.is_stdlib() {
                     want_packages.insert(func.package());
@@ -142,12 +153,23 @@ impl<'d> Index<'d> {
                 }
             }
         }
+        for (fi, func) in d.funcs.iter().enumerate() {
+            let i = &mut info[fi];
+            i.method = func.receiver().is_some();
+            i.app = !func.is_stdlib() && !func.is_sync_or_runtime();
+            i.ty = func
+                .receiver_type()
+                .and_then(|t| types.iter().position(|&k| k == (func.package(), t)))
+                .map(|p| p as u32);
+            i.package = want_packages.contains(func.package());
+        }
         let mut ix = Index {
             d,
             candidate: d.goroutines.iter().map(|g| !crate::waits::is_system(d, g)).collect(),
             by_value: HashMap::new(),
             by_app_value: HashMap::new(),
             by_type: HashMap::new(),
+            types,
             by_func: HashMap::new(),
             by_package: HashMap::new(),
             near: vec![Vec::new(); locks.len()],
@@ -165,58 +187,72 @@ impl<'d> Index<'d> {
         let mut addrs: Vec<(u64, usize)> =
             locks.iter().enumerate().filter_map(|(i, l)| l.addr.map(|a| (a, i))).collect();
         addrs.sort_unstable();
+        let (lo, hi) = match (addrs.first(), addrs.last()) {
+            (Some(&(a, _)), Some(&(b, _))) => (a.saturating_sub(OWNER_RANGE), b.saturating_add(OWNER_RANGE)),
+            _ => (1, 0),
+        };
+        let mut seen_types: Vec<u32> = Vec::new();
+        let mut seen_packages: Vec<&str> = Vec::new();
+        let mut seen_values: Vec<(u64, bool)> = Vec::new();
         for (gi, g) in d.goroutines.iter().enumerate() {
-            let mut seen_types: Vec<(&str, &str)> = Vec::new();
-            let mut seen_packages: Vec<&str> = Vec::new();
-            let mut seen_values: Vec<(u64, bool)> = Vec::new();
-            for (fi, f) in d.frames(g).enumerate() {
-                let method = f.func.receiver().is_some();
-                for w in f.words().filter(|w| !w.unreliable && w.value >= 0x1000) {
-                    let from = addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
-                    for &(a, li) in addrs[from..].iter().take_while(|&&(a, _)| a <= w.value.saturating_add(OWNER_RANGE))
-                    {
-                        if w.value != a {
-                            let receiver = method && w.index == 0 && w.depth == 0;
-                            ix.near[li].push((w.value, gi, g.frames.start + fi as u32, receiver));
+            seen_types.clear();
+            seen_packages.clear();
+            seen_values.clear();
+            for fi in g.frames.clone() {
+                let rec = d.frames[fi as usize];
+                let site = &d.sites[rec.site.0 as usize];
+                let fin = info[site.func.0 as usize];
+                if rec.args_len > 0 {
+                    let args = &d.args_text[rec.args_start as usize..(rec.args_start + rec.args_len) as usize];
+                    for w in crate::model::ArgWords::new(args) {
+                        if w.unreliable {
+                            continue;
+                        }
+                        if w.value >= lo && w.value <= hi {
+                            let from = addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
+                            for &(a, li) in
+                                addrs[from..].iter().take_while(|&&(a, _)| a <= w.value.saturating_add(OWNER_RANGE))
+                            {
+                                if w.value != a {
+                                    let receiver = fin.method && w.index == 0 && w.depth == 0;
+                                    ix.near[li].push((w.value, gi, fi, receiver));
+                                }
+                            }
+                        }
+                        if !want_values.contains(&w.value) {
+                            continue;
+                        }
+                        if !seen_values.contains(&(w.value, false)) {
+                            seen_values.push((w.value, false));
+                            ix.by_value.entry(w.value).or_default().push(gi);
+                        }
+                        if fin.app && !w.leads_group && !seen_values.contains(&(w.value, true)) {
+                            seen_values.push((w.value, true));
+                            ix.by_app_value.entry(w.value).or_default().push(gi);
                         }
                     }
                 }
-                let app = is_app(&f);
-                for w in f.words() {
-                    if w.unreliable || !want_values.contains(&w.value) {
-                        continue;
-                    }
-                    if !seen_values.contains(&(w.value, false)) {
-                        seen_values.push((w.value, false));
-                        ix.by_value.entry(w.value).or_default().push(gi);
-                    }
-                    if app && !w.leads_group && !seen_values.contains(&(w.value, true)) {
-                        seen_values.push((w.value, true));
-                        ix.by_app_value.entry(w.value).or_default().push(gi);
-                    }
+                if fin.lock_site {
+                    ix.by_func.entry(site.func).or_default().push((gi, site.line));
                 }
-                if want_funcs.contains(&f.site.func) {
-                    ix.by_func.entry(f.site.func).or_default().push((gi, f.site.line));
+                if let Some(t) = fin.ty
+                    && !seen_types.contains(&t)
+                {
+                    seen_types.push(t);
+                    ix.by_type.entry(t).or_default().push((gi, site.func));
                 }
-                if let Some(t) = f.func.receiver_type() {
-                    let key = (f.func.package(), t);
-                    if want_types.contains(&key) && !seen_types.contains(&key) {
-                        seen_types.push(key);
-                        ix.by_type.entry(key).or_default().push((gi, f.site.func));
+                if fin.package {
+                    let p = d.funcs[site.func.0 as usize].package();
+                    if !seen_packages.contains(&p) {
+                        seen_packages.push(p);
+                        ix.by_package.entry(p).or_default().push(gi);
                     }
-                }
-                let p = f.func.package();
-                if want_packages.contains(p) && !seen_packages.contains(&p) {
-                    seen_packages.push(p);
-                    ix.by_package.entry(p).or_default().push(gi);
                 }
             }
         }
         ix
     }
-}
 
-impl Index<'_> {
     /// Splits one unit of evidence among goroutines that share it: equally among their
     /// stack shapes, then equally among the goroutines of each shape. Identical stacks
     /// cannot all hold one mutex, so five identical bystanders weigh what one unique
@@ -260,41 +296,53 @@ pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
     locks.iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l)).collect()
 }
 
+/// Why a rule fired, kept as data: only the few candidates that are reported get their
+/// sentences written (a type rule can touch tens of thousands of goroutines).
+#[derive(Debug, Clone, Copy)]
+enum Why {
+    Direct { owner: bool, value: u64 },
+    Owner { value: u64, frame: u32, lock: u64, typed: bool },
+    Shared { value: u64, waiters: usize, others: usize },
+    PastLine { at: u32, line: u32 },
+    SameType { func: FuncId, count: usize },
+    Package,
+    Dumper,
+    State,
+    Nested,
+    Longer { minutes: u32, longest: u32 },
+    Shorter { minutes: u32, longest: u32 },
+}
+
+/// A candidate's running score and what kinds of evidence it has.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cand {
+    score: f64,
+    direct: bool,
+    owner_typed: bool,
+    kin: bool,
+}
+
 fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder> {
     let d = ix.d;
     let waiting: HashSet<usize> = l.waiters.iter().map(|&(g, _)| g).collect();
-    let mut cands: HashMap<usize, Holder> = HashMap::new();
-    let eligible = |g: usize| ix.candidate[g] && !waiting.contains(&g);
-    let add = |g: usize, score: f64, why: String, cands: &mut HashMap<usize, Holder>| {
-        let h = cands.entry(g).or_insert_with(|| Holder {
-            goroutine: g,
-            confidence: Confidence::Low,
-            score: 0.0,
-            evidence: Vec::new(),
-            direct: false,
-            owner_typed: false,
-            kin: false,
-        });
-        h.score += score;
-        h.evidence.push(why);
+    let mut cands: HashMap<usize, Cand> = HashMap::new();
+    let mut whys: Vec<(usize, Why)> = Vec::new();
+    let eligible = |g: usize| ix.candidate[g] && (waiting.is_empty() || !waiting.contains(&g));
+    let mut add = |g: usize, score: f64, why: Why, cands: &mut HashMap<usize, Cand>| -> usize {
+        cands.entry(g).or_default().score += score;
+        whys.push((g, why));
+        g
     };
     let site_func = d.func(l.site());
     let site_type = site_func.receiver_type().map(|t| (site_func.package(), t));
 
     // Direct: the lock's address or the lock sites' receiver as a reliable argument.
-    for (value, what) in [(l.addr, "the lock's address"), (l.owner, "the waiters' lock-site receiver")] {
+    for (value, owner) in [(l.addr, false), (l.owner.filter(|&o| Some(o) != l.addr), true)] {
         let Some(v) = value else { continue };
-        if what != "the lock's address" && Some(v) == l.addr {
-            continue;
-        }
         for &g in ix.by_value.get(&v).map(Vec::as_slice).unwrap_or_default() {
-            if !eligible(g) {
-                continue;
-            }
-            let f = frame_passing(d, g, v).unwrap_or_default();
-            add(g, 10.0, format!("passes {what} {v:#x} to {f}"), &mut cands);
-            if let Some(h) = cands.get_mut(&g) {
-                h.direct = true;
+            if eligible(g) {
+                add(g, 10.0, Why::Direct { owner, value: v }, &mut cands);
+                cands.entry(g).or_default().direct = true;
             }
         }
     }
@@ -303,13 +351,10 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
     // overlap, so the closest value below the lock that any goroutine passes is the owner
     // (or a pointer into it); anything farther is a neighbour and says nothing.
     if let Some(a) = l.addr {
-        let app = |fi: u32| {
-            let f = d.frame(fi);
-            !f.func.is_stdlib() && !f.func.is_sync_or_runtime()
-        };
+        let app = |fi: u32| is_app(&d.frame(fi));
         let owner =
             ix.near[li].iter().filter(|&&(v, _, fi, _)| v < a && v.is_multiple_of(8) && app(fi)).map(|n| n.0).max();
-        let mut best: HashMap<usize, (f64, String, bool)> = HashMap::new();
+        let mut best: HashMap<usize, (f64, Why, bool)> = HashMap::new();
         for &(v, gi, fi, receiver) in ix.near[li].iter().filter(|n| Some(n.0) == owner && app(n.2)) {
             if !eligible(gi) || cands.get(&gi).is_some_and(|h| h.direct) {
                 continue;
@@ -322,23 +367,18 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
                 (false, true) => 4.0,
                 (false, false) => 3.0,
             };
-            let of_type = if typed { ", a receiver of the lock sites' type" } else { "" };
-            let why = format!(
-                "passes {v:#x} to {}: {} bytes below the lock at {a:#x}, the struct that contains it{of_type}",
-                short(&f.func.full),
-                a - v
-            );
-            let e = best.entry(gi).or_insert((0.0, String::new(), false));
+            let e = best.entry(gi).or_insert((0.0, Why::Package, false));
             if score > e.0 {
-                *e = (score, why, typed);
+                *e = (score, Why::Owner { value: v, frame: fi, lock: a, typed }, typed);
             }
         }
+        let mut best: Vec<_> = best.into_iter().collect();
+        best.sort_unstable_by_key(|b| b.0);
         for (gi, (score, why, typed)) in best {
             add(gi, score, why, &mut cands);
-            if let Some(h) = cands.get_mut(&gi) {
-                h.owner_typed |= typed;
-                h.kin = true;
-            }
+            let c = cands.entry(gi).or_default();
+            c.owner_typed |= typed;
+            c.kin = true;
         }
     }
 
@@ -368,26 +408,18 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         if holders.is_empty() {
             continue;
         }
-        let rarity = 1.0 / holders.len() as f64;
-        let reach = n_waiters as f64 / l.waiters.len() as f64;
-        for g in holders.iter().copied() {
+        let s = 6.0 / holders.len() as f64 * n_waiters as f64 / l.waiters.len() as f64;
+        for &g in &holders {
             let e = shared.entry(g).or_insert((0.0, v, n_waiters, holders.len()));
-            let s = 6.0 * rarity * reach;
             if s > e.0 {
                 *e = (s, v, n_waiters, holders.len());
             }
         }
     }
-    for (g, (s, v, n_waiters, others)) in shared {
-        if s < 0.5 {
-            continue;
-        }
-        let who = if others == 1 {
-            "no other goroutine outside the waiters does".to_string()
-        } else {
-            format!("{} goroutines outside the waiters do", others)
-        };
-        add(g, s, format!("shares object {v:#x} with {n_waiters} of {} waiters; {who}", l.waiters.len()), &mut cands);
+    let mut shared: Vec<_> = shared.into_iter().filter(|(_, e)| e.0 >= 0.5).collect();
+    shared.sort_unstable_by_key(|e| e.0);
+    for (g, (s, value, waiters, others)) in shared {
+        add(g, s, Why::Shared { value, waiters, others }, &mut cands);
     }
 
     // Same function, past the line where the waiters block.
@@ -400,41 +432,35 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             .unwrap_or_default();
         let share = ix.shares(past.iter().map(|&(g, _)| g));
         for &(g, at) in &past {
-            let why =
-                format!("inside {} at line {at}, past line {line} where the waiters block", short(&site_func.full));
-            add(g, 5.0 * share[&g], why, &mut cands);
-            if let Some(h) = cands.get_mut(&g) {
-                h.kin = true;
-            }
+            add(g, 5.0 * share[&g], Why::PastLine { at, line }, &mut cands);
+            cands.entry(g).or_default().kin = true;
         }
     }
 
     // Methods of the lock sites' receiver type.
-    if let Some(key) = site_type {
-        let same: Vec<(usize, FuncId)> =
-            ix.by_type.get(&key).map(|v| v.iter().copied().filter(|&(g, _)| eligible(g)).collect()).unwrap_or_default();
+    if let Some(t) = site_type.and_then(|k| ix.types.iter().position(|&x| x == k)) {
+        let same: Vec<(usize, FuncId)> = ix
+            .by_type
+            .get(&(t as u32))
+            .map(|v| v.iter().copied().filter(|&(g, _)| eligible(g)).collect())
+            .unwrap_or_default();
         let share = ix.shares(same.iter().map(|&(g, _)| g));
-        for &(g, f) in &same {
-            let only = match same.len() {
-                1 => "; the only such goroutine not waiting".to_string(),
-                n => format!("; one of {n} such goroutines"),
-            };
-            let why = format!("inside {}, a method of {} like the lock site{only}", short(&d.func(f).full), key.1);
-            add(g, 3.0 * share[&g], why, &mut cands);
-            if let Some(h) = cands.get_mut(&g) {
-                h.kin = true;
-            }
+        for &(g, func) in &same {
+            add(g, 3.0 * share[&g], Why::SameType { func, count: same.len() }, &mut cands);
+            cands.entry(g).or_default().kin = true;
         }
     }
 
     // The lock site's package.
     if !site_func.is_stdlib() {
-        let pkg = site_func.package();
-        let same: Vec<usize> =
-            ix.by_package.get(pkg).map(|v| v.iter().copied().filter(|&g| eligible(g)).collect()).unwrap_or_default();
+        let same: Vec<usize> = ix
+            .by_package
+            .get(site_func.package())
+            .map(|v| v.iter().copied().filter(|&g| eligible(g)).collect())
+            .unwrap_or_default();
         let share = ix.shares(same.iter().copied());
         for &g in &same {
-            add(g, share[&g], format!("runs code of package {} like the lock site", short(pkg)), &mut cands);
+            add(g, share[&g], Why::Package, &mut cands);
         }
     }
 
@@ -444,16 +470,17 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         d.kind,
         crate::model::DumpKind::Raw | crate::model::DumpKind::DockerdFile | crate::model::DumpKind::LogrusLine
     ) && d.goroutines.first().is_some_and(|g| d.state(g) == "running");
-    if dumper && let Some(h) = cands.get_mut(&0) {
-        h.score -= 1.5;
-        h.evidence.push("but it is the goroutine that wrote this dump".to_string());
+    if dumper && cands.contains_key(&0) {
+        add(0, -1.5, Why::Dumper, &mut cands);
     }
 
     // State and duration adjust candidates found by the rules above.
     let longest = l.waiters.iter().filter_map(|&(g, _)| d.goroutines[g].wait_minutes).max();
-    for h in cands.values_mut() {
-        let g = &d.goroutines[h.goroutine];
-        let kind = waits[h.goroutine].kind;
+    let mut ids: Vec<usize> = cands.keys().copied().collect();
+    ids.sort_unstable();
+    for g in ids {
+        let c = cands[&g];
+        let kind = waits[g].kind;
         let busy = matches!(
             kind,
             WaitKind::Syscall
@@ -469,48 +496,97 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
                 | WaitKind::SelectNoCases
         );
         if busy {
-            h.score += 0.5;
-            h.evidence.push(format!("{}: {}", d.state(g), state_phrase(kind)));
-        } else if kind.is_lock() && h.kin {
+            add(g, 0.5, Why::State, &mut cands);
+        } else if kind.is_lock() && c.kin {
             // Holding one lock while taking another is how lock chains form. Identical
             // stacks share the bonus: at most one of them can hold a mutex.
-            h.score += 1.0 / f64::from(ix.shape_size[h.goroutine]);
-            h.evidence.push("waits for another lock from inside the same code: the way lock chains form".to_string());
+            add(g, 1.0 / f64::from(ix.shape_size[g]), Why::Nested, &mut cands);
         }
         if let Some(m) = longest.filter(|&m| m > 0) {
-            match g.wait_minutes {
+            match d.goroutines[g].wait_minutes {
                 Some(x) if x >= m => {
-                    h.score += 0.5;
-                    h.evidence.push(format!("blocked {x} minutes, at least as long as the longest waiter ({m})"));
+                    add(g, 0.5, Why::Longer { minutes: x, longest: m }, &mut cands);
                 }
                 Some(x) => {
-                    h.score -= 0.5;
-                    h.evidence.push(format!("blocked only {x} minutes while a waiter has waited {m}"));
+                    add(g, -0.5, Why::Shorter { minutes: x, longest: m }, &mut cands);
                 }
                 None => {}
             }
         }
     }
 
-    let mut ranked: Vec<Holder> = cands.into_values().filter(|h| h.score >= MIN_SCORE).collect();
-    ranked.sort_by(|a, b| {
-        b.score.total_cmp(&a.score).then(d.goroutines[a.goroutine].id.cmp(&d.goroutines[b.goroutine].id))
-    });
-    let directs = ranked.iter().filter(|h| h.direct).count();
-    let second = ranked.get(1).map_or(0.0, |h| h.score);
+    let mut ranked: Vec<(usize, Cand)> = cands.into_iter().filter(|(_, c)| c.score >= MIN_SCORE).collect();
+    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(d.goroutines[a.0].id.cmp(&d.goroutines[b.0].id)));
+    let directs = ranked.iter().filter(|h| h.1.direct).count();
+    let second = ranked.get(1).map_or(0.0, |h| h.1.score);
     // A direct match is conclusive only when no other candidate has code-level evidence.
-    let contested = ranked.iter().filter(|h| h.kin || h.direct).count() > 1;
-    for (i, h) in ranked.iter_mut().enumerate() {
-        h.confidence = if i == 0 && ((h.direct && directs == 1) || h.owner_typed) && !contested {
-            Confidence::High
-        } else if i == 0 && h.score >= MEDIUM_SCORE && h.score >= 1.5 * second {
-            Confidence::Medium
-        } else {
-            Confidence::Low
-        };
-    }
+    let contested = ranked.iter().filter(|h| h.1.kin || h.1.direct).count() > 1;
     ranked.truncate(MAX_CANDIDATES);
     ranked
+        .into_iter()
+        .enumerate()
+        .map(|(i, (g, c))| {
+            let confidence = if i == 0 && ((c.direct && directs == 1) || c.owner_typed) && !contested {
+                Confidence::High
+            } else if i == 0 && c.score >= MEDIUM_SCORE && c.score >= 1.5 * second {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
+            let evidence = whys.iter().filter(|w| w.0 == g).map(|&(_, why)| render(d, l, g, why, site_type)).collect();
+            Holder { goroutine: g, confidence, score: c.score, evidence }
+        })
+        .collect()
+}
+
+/// Writes one piece of evidence as a sentence.
+fn render(d: &Dump, l: &Lock, g: usize, why: Why, site_type: Option<(&str, &str)>) -> String {
+    let site_func = d.func(l.site());
+    match why {
+        Why::Direct { owner, value } => {
+            let what = if owner { "the waiters' lock-site receiver" } else { "the lock's address" };
+            format!("passes {what} {value:#x} to {}", frame_passing(d, g, value).unwrap_or_default())
+        }
+        Why::Owner { value, frame, lock, typed } => {
+            let of_type = if typed { ", a receiver of the lock sites' type" } else { "" };
+            format!(
+                "passes {value:#x} to {}: {} bytes below the lock at {lock:#x}, the struct that contains it{of_type}",
+                short(&d.frame(frame).func.full),
+                lock - value
+            )
+        }
+        Why::Shared { value, waiters, others } => {
+            let who = match others {
+                1 => "no other goroutine outside the waiters does".to_string(),
+                n => format!("{n} goroutines outside the waiters do"),
+            };
+            format!("shares object {value:#x} with {waiters} of {} waiters; {who}", l.waiters.len())
+        }
+        Why::PastLine { at, line } => {
+            format!("inside {} at line {at}, past line {line} where the waiters block", short(&site_func.full))
+        }
+        Why::SameType { func, count } => {
+            let only = match count {
+                1 => "; the only such goroutine not waiting".to_string(),
+                n => format!("; one of {n} such goroutines"),
+            };
+            let ty = site_type.map_or("", |t| t.1);
+            format!("inside {}, a method of {ty} like the lock site{only}", short(&d.func(func).full))
+        }
+        Why::Package => format!("runs code of package {} like the lock site", short(site_func.package())),
+        Why::Dumper => "but it is the goroutine that wrote this dump".to_string(),
+        Why::State => {
+            let gr = &d.goroutines[g];
+            format!("{}: {}", d.state(gr), state_phrase(crate::waits::classify(d, gr).kind))
+        }
+        Why::Nested => "waits for another lock from inside the same code: the way lock chains form".to_string(),
+        Why::Longer { minutes, longest } => {
+            format!("blocked {minutes} minutes, at least as long as the longest waiter ({longest})")
+        }
+        Why::Shorter { minutes, longest } => {
+            format!("blocked only {minutes} minutes while a waiter has waited {longest}")
+        }
+    }
 }
 
 fn state_phrase(kind: WaitKind) -> &'static str {

@@ -7,7 +7,7 @@
 //! union-find. Waiters that printed neither are grouped by lock-site function, and such a
 //! lock says its address is unknown.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::model::{Dump, FuncId};
 use crate::waits::{Wait, WaitKind};

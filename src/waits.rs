@@ -124,7 +124,10 @@ enum Role {
 }
 
 fn role(f: &Frame<'_>) -> Role {
-    let full = f.func.full.as_str();
+    role_of(&f.func.full)
+}
+
+fn role_of(full: &str) -> Role {
     match full {
         "sync.(*Mutex).Lock"
         | "sync.(*Mutex).lockSlow"
@@ -148,6 +151,34 @@ fn exact_first(f: &Frame<'_>) -> Option<u64> {
 
 /// Classifies one goroutine.
 pub fn classify(d: &Dump, g: &Goroutine) -> Wait {
+    classify_with(d, g, &|f| (f.func.is_sync_or_runtime(), role(f)), &|s| kind_from_state(&d.states[s as usize]))
+}
+
+/// Classifies every goroutine of a dump. Each function's role and each state's kind are
+/// worked out once, not once per frame: a 100,000-goroutine dump has a few thousand
+/// functions and a few dozen states.
+pub fn classify_all(d: &Dump) -> Vec<Wait> {
+    let roles: Vec<(bool, Role)> = d
+        .funcs
+        .iter()
+        .map(|f| {
+            let machinery = f.is_sync_or_runtime();
+            (machinery, if machinery { role_of(&f.full) } else { Role::Other })
+        })
+        .collect();
+    let state_kinds: Vec<WaitKind> = d.states.iter().map(|s| kind_from_state(s)).collect();
+    d.goroutines
+        .iter()
+        .map(|g| classify_with(d, g, &|f| roles[f.site.func.0 as usize], &|s| state_kinds[s as usize]))
+        .collect()
+}
+
+fn classify_with(
+    d: &Dump,
+    g: &Goroutine,
+    role_of_frame: &dyn Fn(&Frame<'_>) -> (bool, Role),
+    state_kind: &dyn Fn(u32) -> WaitKind,
+) -> Wait {
     let mut mutex: Option<Option<u64>> = None;
     let mut rlock: Option<Option<u64>> = None;
     let mut wlock: Option<Option<u64>> = None;
@@ -155,11 +186,12 @@ pub fn classify(d: &Dump, g: &Goroutine) -> Wait {
     let mut other_sync = None;
     let mut site = None;
     for (i, f) in d.frames(g).enumerate() {
-        if !f.func.is_sync_or_runtime() {
+        let (machinery, role) = role_of_frame(&f);
+        if !machinery {
             site = Some(g.frames.start + i as u32);
             break;
         }
-        match role(&f) {
+        match role {
             // The innermost Lock frame with a reliable address wins; `lockSlow` comes first.
             Role::MutexLock => {
                 let a = exact_first(&f);
@@ -199,11 +231,15 @@ pub fn classify(d: &Dump, g: &Goroutine) -> Wait {
     if let Some(k) = other_sync {
         return wait(k, None);
     }
-    wait(kind_from_state(d.state(g), sema.is_some()), None)
+    let kind = match state_kind(g.state.0) {
+        WaitKind::Other if sema.is_some() => WaitKind::Semacquire,
+        k => k,
+    };
+    wait(kind, None)
 }
 
 /// The kind of wait a header state names, for goroutines not in a lock.
-fn kind_from_state(state: &str, in_sema: bool) -> WaitKind {
+fn kind_from_state(state: &str) -> WaitKind {
     match state {
         "chan send" => WaitKind::ChanSend,
         "chan receive" => WaitKind::ChanReceive,
@@ -219,7 +255,6 @@ fn kind_from_state(state: &str, in_sema: bool) -> WaitKind {
         "sync.WaitGroup.Wait" => WaitKind::WaitGroup,
         "sync.Cond.Wait" => WaitKind::Cond,
         "semacquire" | "sync.Mutex.Lock" | "sync.RWMutex.Lock" | "sync.RWMutex.RLock" => WaitKind::Semacquire,
-        _ if in_sema => WaitKind::Semacquire,
         _ => WaitKind::Other,
     }
 }
