@@ -293,7 +293,44 @@ pub fn short(full: &str) -> &str {
 /// Infers the holders of every lock, best first.
 pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
     let ix = Index::build(d, waits, locks);
-    locks.iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l)).collect()
+    let mut all: Vec<Vec<Holder>> = locks.iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l)).collect();
+    spread_ties(&mut all);
+    all
+}
+
+/// The goroutines tied for first place on a lock.
+fn tied(hs: &[Holder]) -> Vec<usize> {
+    let top = hs.first().map_or(0.0, |h| h.score);
+    hs.iter().take_while(|h| (h.score - top).abs() < 1e-9).map(|h| h.goroutine).collect()
+}
+
+/// Three removers of three `Root`s that print no receiver tie on all three locks: nothing
+/// tells which holds which, but one goroutine holding all three is the least likely reading.
+/// Locks whose tied first places are the same goroutines get them in turn (all stay low
+/// confidence, and the others remain listed as candidates).
+fn spread_ties(all: &mut [Vec<Holder>]) {
+    let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    for (li, hs) in all.iter().enumerate() {
+        let t = tied(hs);
+        if t.len() < 2 {
+            continue;
+        }
+        match groups.iter_mut().find(|(set, _)| *set == t) {
+            Some((_, ls)) => ls.push(li),
+            None => groups.push((t, vec![li])),
+        }
+    }
+    for (set, ls) in groups {
+        for (k, &li) in ls.iter().enumerate() {
+            let want = set[k % set.len()];
+            if let Some(pos) = all[li].iter().position(|h| h.goroutine == want) {
+                all[li][..=pos].rotate_right(1);
+                for (i, h) in all[li].iter_mut().enumerate() {
+                    h.confidence = if i == 0 { h.confidence.min(Confidence::Low) } else { Confidence::Low };
+                }
+            }
+        }
+    }
 }
 
 /// Why a rule fired, kept as data: only the few candidates that are reported get their
@@ -305,6 +342,7 @@ enum Why {
     Shared { value: u64, waiters: usize, others: usize },
     PastLine { at: u32, line: u32 },
     SameType { func: FuncId, count: usize },
+    AtWork,
     Package,
     Dumper,
     State,
@@ -350,7 +388,9 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
     // Owner: the struct that contains the lock starts a few bytes below it. Objects do not
     // overlap, so the closest value below the lock that any goroutine passes is the owner
     // (or a pointer into it); anything farther is a neighbour and says nothing.
-    if let Some(a) = l.addr {
+    // When the waiters printed the owner itself (their lock site's receiver), values below
+    // the lock belong to other objects.
+    if let Some(a) = l.addr.filter(|_| l.owner.is_none()) {
         let app = |fi: u32| is_app(&d.frame(fi));
         let owner =
             ix.near[li].iter().filter(|&&(v, _, fi, _)| v < a && v.is_multiple_of(8) && app(fi)).map(|n| n.0).max();
@@ -451,6 +491,25 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         }
     }
 
+    // At work in the lock's code: the innermost application frames, while they stay in the
+    // lock site's package, reach a method of its type — `removePath` in `(*Root).Remove`
+    // sleeping, reading or waiting there while waiters queue on the Root's lock.
+    if let Some(t) = site_type {
+        // A goroutine queued on another lock of the same type (its own lock site is a method
+        // of the type) is waiting to enter that code, not at work in it.
+        let queued = |g: usize| {
+            waits[g].kind.is_lock()
+                && crate::waits::site_func(d, &waits[g]).is_some_and(|f| d.func(f).receiver_type() == Some(t.1))
+        };
+        let here: Vec<usize> =
+            (0..d.goroutines.len()).filter(|&g| eligible(g) && !queued(g) && at_work_in(d, g, t.0, t.1)).collect();
+        let share = ix.shares(here.iter().copied());
+        for &g in &here {
+            add(g, 4.0 * share[&g], Why::AtWork, &mut cands);
+            cands.entry(g).or_default().kin = true;
+        }
+    }
+
     // The lock site's package.
     if !site_func.is_stdlib() {
         let same: Vec<usize> = ix
@@ -539,6 +598,25 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         .collect()
 }
 
+/// Whether goroutine `g`'s innermost application frames, staying in package `pkg`, reach a
+/// method of type `ty` of that package. A goroutine that is a closure of the type parked in
+/// its own body (`(*State).Wait.func1`, a signal-handler loop) is an idle worker, not code
+/// that took the lock on the way; `go h.Flush()` blocked inside `Flush` still counts.
+fn at_work_in(d: &Dump, g: usize, pkg: &str, ty: &str) -> bool {
+    let frames: Vec<_> = d.frames(&d.goroutines[g]).filter(is_app).collect();
+    for (i, f) in frames.iter().enumerate() {
+        if f.func.package() != pkg {
+            return false;
+        }
+        if f.func.receiver_type() == Some(ty) {
+            let name = f.func.name();
+            let closure = name.contains(".func") || name.contains("gowrap");
+            return i + 1 < frames.len() || !closure;
+        }
+    }
+    false
+}
+
 /// Writes one piece of evidence as a sentence.
 fn render(d: &Dump, l: &Lock, g: usize, why: Why, site_type: Option<(&str, &str)>) -> String {
     let site_func = d.func(l.site());
@@ -572,6 +650,10 @@ fn render(d: &Dump, l: &Lock, g: usize, why: Why, site_type: Option<(&str, &str)
             };
             let ty = site_type.map_or("", |t| t.1);
             format!("inside {}, a method of {ty} like the lock site{only}", short(&d.func(func).full))
+        }
+        Why::AtWork => {
+            let ty = site_type.map_or("", |t| t.1);
+            format!("the innermost code it runs is in a method of {ty}, the lock's type, and not waiting for this lock")
         }
         Why::Package => format!("runs code of package {} like the lock site", short(site_func.package())),
         Why::Dumper => "but it is the goroutine that wrote this dump".to_string(),
@@ -817,5 +899,59 @@ runtime.gcBgMarkWorker(0xc000010000)\n\t/r/mgc.go:1423 +0xe9\ncreated by runtime
         assert_eq!(h[0].0, 3, "{h:?}");
         // Without the discount the dumper (same type, running) would tie; with it, it drops.
         assert!(h.iter().all(|c| c.0 != 1 || c.2.iter().any(|e| e.contains("wrote this dump"))), "{h:?}");
+    }
+}
+
+#[cfg(test)]
+mod at_work_tests {
+    use super::*;
+    use crate::analysis::analyze;
+
+    const WAITER: &str = "goroutine 2 [sync.Mutex.Lock]:\nsync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)\n\t/r/sema.go:95 +0x25\n\
+sync.(*Mutex).lockSlow(0xc000010000)\n\t/s/mutex.go:173 +0x15d\nsync.(*Mutex).Lock(...)\n\t/s/mutex.go:92\n\
+example.com/v.(*Root).Get(0xc000010000?)\n\t/v/root.go:20 +0x46\nexample.com/api.handle()\n\t/api/h.go:9 +0x20\n\n";
+
+    #[test]
+    fn code_at_work_in_the_locks_type_outranks_a_parked_worker_of_it() {
+        let text = format!(
+            "{WAITER}goroutine 3 [select]:\nexample.com/v.(*Root).watch.func1()\n\t/v/root.go:80 +0x10\ncreated by example.com/v.(*Root).watch in goroutine 1\n\t/v/root.go:78 +0x20\n\n\
+goroutine 4 [syscall]:\nsyscall.Syscall(0x107, 0x4, 0x1, 0x200)\n\t/s/syscall_linux.go:74 +0x25\n\
+example.com/v.removePath(...)\n\t/v/root.go:148\nexample.com/v.(*Root).Remove(0x0?, {{0x0?, 0x0?}})\n\t/v/root.go:139 +0x233\n\
+example.com/d.(*Daemon).VolumeRm(0x0?)\n\t/d/d.go:45 +0x20\n\n"
+        );
+        let d = crate::read_dumps(text.as_bytes(), "t").unwrap().remove(0);
+        let a = analyze(&d);
+        let h = &a.holders[0][0];
+        assert_eq!(d.goroutines[h.goroutine].id, Some(4));
+        assert!(
+            h.evidence.iter().any(|e| e.contains("innermost code it runs is in a method of Root")),
+            "{:?}",
+            h.evidence
+        );
+        let watcher = a.holders[0].iter().find(|c| d.goroutines[c.goroutine].id == Some(3));
+        assert!(
+            watcher.is_none_or(|w| w.score < h.score && !w.evidence.iter().any(|e| e.contains("innermost code"))),
+            "the parked watcher is not at work: {watcher:?}"
+        );
+    }
+
+    #[test]
+    fn tied_removers_of_several_locks_are_spread_over_them() {
+        let mut text = String::new();
+        for (i, addr) in ["0xc000010000", "0xc000020000"].iter().enumerate() {
+            text += &WAITER.replace("goroutine 2 ", &format!("goroutine {} ", 10 + i)).replace("0xc000010000", addr);
+        }
+        for id in [4, 5] {
+            text += &format!(
+                "goroutine {id} [sleep]:\ntime.Sleep(0x1)\n\t/r/time.go:195 +0x1\nexample.com/v.(*Root).Remove(0x0?)\n\t/v/root.go:139 +0x233\n\
+example.com/d.rm()\n\t/d/d.go:45 +0x20\n\n"
+            );
+        }
+        let d = crate::read_dumps(text.as_bytes(), "t").unwrap().remove(0);
+        let a = analyze(&d);
+        let tops: Vec<Option<u64>> = a.holders.iter().map(|h| d.goroutines[h[0].goroutine].id).collect();
+        assert_eq!(tops.len(), 2);
+        assert_ne!(tops[0], tops[1], "one remover per lock");
+        assert!(a.holders.iter().all(|h| h[0].confidence == Confidence::Low));
     }
 }
