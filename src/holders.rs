@@ -29,6 +29,7 @@
 //! linear in the size of the dump.
 
 use hashbrown::{HashMap, HashSet};
+use rayon::prelude::*;
 use std::fmt::Write as _;
 
 use crate::locks::Lock;
@@ -96,6 +97,8 @@ struct Index<'d> {
     by_func: HashMap<FuncId, Vec<(usize, u32)>>,
     /// For each wanted package: goroutines with a frame in it.
     by_package: HashMap<&'d str, Vec<usize>>,
+    /// Per function: whether it is application code (see [`is_app`]).
+    app: Vec<bool>,
     /// Per lock: reliable arguments within [`OWNER_RANGE`] bytes of its address (but not
     /// equal): (value, goroutine, frame index, passed as a method receiver).
     near: Vec<Vec<(u64, usize, u32, bool)>>,
@@ -119,8 +122,105 @@ struct FuncInfo {
     lock_site: bool,
     /// Index into `Index::types` when its receiver type is wanted.
     ty: Option<u32>,
-    /// Whether its package is wanted.
-    package: bool,
+    /// Index into the wanted packages, if its package is one.
+    package: Option<u32>,
+}
+
+/// What the per-goroutine scan reads.
+struct ScanCtx<'a, 'd> {
+    d: &'d Dump,
+    info: &'a [FuncInfo],
+    addrs: &'a [(u64, usize)],
+    bounds: (u64, u64),
+    want_values: &'a HashSet<u64>,
+}
+
+/// The indexes one slice of goroutines contributes.
+struct Partial<'d> {
+    near: Vec<Vec<(u64, usize, u32, bool)>>,
+    by_value: HashMap<u64, Vec<usize>>,
+    by_app_value: HashMap<u64, Vec<usize>>,
+    by_func: HashMap<FuncId, Vec<(usize, u32)>>,
+    by_type: HashMap<u32, Vec<(usize, FuncId)>>,
+    by_package: HashMap<&'d str, Vec<usize>>,
+    seen_types: Vec<u32>,
+    seen_packages: Vec<u32>,
+    seen_values: Vec<(u64, bool)>,
+}
+
+impl<'d> Partial<'d> {
+    fn new(locks: usize) -> Self {
+        Partial {
+            near: vec![Vec::new(); locks],
+            by_value: HashMap::new(),
+            by_app_value: HashMap::new(),
+            by_func: HashMap::new(),
+            by_type: HashMap::new(),
+            by_package: HashMap::new(),
+            seen_types: Vec::new(),
+            seen_packages: Vec::new(),
+            seen_values: Vec::new(),
+        }
+    }
+
+    /// Indexes goroutine `gi`: its argument words, lock-site functions, types and packages.
+    fn scan(&mut self, cx: &ScanCtx<'_, 'd>, gi: usize, want_packages: &[&'d str]) {
+        let d = cx.d;
+        let (lo, hi) = cx.bounds;
+        self.seen_types.clear();
+        self.seen_packages.clear();
+        self.seen_values.clear();
+        for fi in d.goroutines[gi].frames.clone() {
+            let rec = d.frames[fi as usize];
+            let site = &d.sites[rec.site.0 as usize];
+            let fin = cx.info[site.func.0 as usize];
+            if rec.args_len > 0 {
+                let args = &d.args_text[rec.args_start as usize..(rec.args_start + rec.args_len) as usize];
+                for w in crate::model::ArgWords::new(args) {
+                    if w.unreliable {
+                        continue;
+                    }
+                    if w.value >= lo && w.value <= hi {
+                        let from = cx.addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
+                        for &(a, li) in
+                            cx.addrs[from..].iter().take_while(|&&(a, _)| a <= w.value.saturating_add(OWNER_RANGE))
+                        {
+                            if w.value != a {
+                                let receiver = fin.method && w.index == 0 && w.depth == 0;
+                                self.near[li].push((w.value, gi, fi, receiver));
+                            }
+                        }
+                    }
+                    if !cx.want_values.contains(&w.value) {
+                        continue;
+                    }
+                    if !self.seen_values.contains(&(w.value, false)) {
+                        self.seen_values.push((w.value, false));
+                        self.by_value.entry(w.value).or_default().push(gi);
+                    }
+                    if fin.app && !w.leads_group && !self.seen_values.contains(&(w.value, true)) {
+                        self.seen_values.push((w.value, true));
+                        self.by_app_value.entry(w.value).or_default().push(gi);
+                    }
+                }
+            }
+            if fin.lock_site {
+                self.by_func.entry(site.func).or_default().push((gi, site.line));
+            }
+            if let Some(t) = fin.ty
+                && !self.seen_types.contains(&t)
+            {
+                self.seen_types.push(t);
+                self.by_type.entry(t).or_default().push((gi, site.func));
+            }
+            if let Some(p) = fin.package
+                && !self.seen_packages.contains(&p)
+            {
+                self.seen_packages.push(p);
+                self.by_package.entry(want_packages[p as usize]).or_default().push(gi);
+            }
+        }
+    }
 }
 
 impl<'d> Index<'d> {
@@ -128,7 +228,7 @@ impl<'d> Index<'d> {
         // Only values, types, functions and packages that some lock cares about are indexed.
         let mut want_values: HashSet<u64> = HashSet::new();
         let mut types: Vec<(&str, &str)> = Vec::new();
-        let mut want_packages: HashSet<&str> = HashSet::new();
+        let mut want_packages: Vec<&str> = Vec::new();
         let mut info = vec![FuncInfo::default(); d.funcs.len()];
         for l in locks {
             want_values.extend(l.addr);
@@ -141,8 +241,8 @@ impl<'d> Index<'d> {
                 {
                     types.push((func.package(), t));
                 }
-                if !func.is_stdlib() {
-                    want_packages.insert(func.package());
+                if !func.is_stdlib() && !want_packages.contains(&func.package()) {
+                    want_packages.push(func.package());
                 }
             }
             for &(gi, _) in &l.waiters {
@@ -161,7 +261,7 @@ impl<'d> Index<'d> {
                 .receiver_type()
                 .and_then(|t| types.iter().position(|&k| k == (func.package(), t)))
                 .map(|p| p as u32);
-            i.package = want_packages.contains(func.package());
+            i.package = want_packages.iter().position(|&p| p == func.package()).map(|p| p as u32);
         }
         let mut ix = Index {
             d,
@@ -172,6 +272,7 @@ impl<'d> Index<'d> {
             types,
             by_func: HashMap::new(),
             by_package: HashMap::new(),
+            app: info.iter().map(|i| i.app).collect(),
             near: vec![Vec::new(); locks.len()],
             shape: vec![0; d.goroutines.len()],
             shape_size: vec![1; d.goroutines.len()],
@@ -191,63 +292,39 @@ impl<'d> Index<'d> {
             (Some(&(a, _)), Some(&(b, _))) => (a.saturating_sub(OWNER_RANGE), b.saturating_add(OWNER_RANGE)),
             _ => (1, 0),
         };
-        let mut seen_types: Vec<u32> = Vec::new();
-        let mut seen_packages: Vec<&str> = Vec::new();
-        let mut seen_values: Vec<(u64, bool)> = Vec::new();
-        for (gi, g) in d.goroutines.iter().enumerate() {
-            seen_types.clear();
-            seen_packages.clear();
-            seen_values.clear();
-            for fi in g.frames.clone() {
-                let rec = d.frames[fi as usize];
-                let site = &d.sites[rec.site.0 as usize];
-                let fin = info[site.func.0 as usize];
-                if rec.args_len > 0 {
-                    let args = &d.args_text[rec.args_start as usize..(rec.args_start + rec.args_len) as usize];
-                    for w in crate::model::ArgWords::new(args) {
-                        if w.unreliable {
-                            continue;
-                        }
-                        if w.value >= lo && w.value <= hi {
-                            let from = addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
-                            for &(a, li) in
-                                addrs[from..].iter().take_while(|&&(a, _)| a <= w.value.saturating_add(OWNER_RANGE))
-                            {
-                                if w.value != a {
-                                    let receiver = fin.method && w.index == 0 && w.depth == 0;
-                                    ix.near[li].push((w.value, gi, fi, receiver));
-                                }
-                            }
-                        }
-                        if !want_values.contains(&w.value) {
-                            continue;
-                        }
-                        if !seen_values.contains(&(w.value, false)) {
-                            seen_values.push((w.value, false));
-                            ix.by_value.entry(w.value).or_default().push(gi);
-                        }
-                        if fin.app && !w.leads_group && !seen_values.contains(&(w.value, true)) {
-                            seen_values.push((w.value, true));
-                            ix.by_app_value.entry(w.value).or_default().push(gi);
-                        }
-                    }
+        // The scan reads every argument of every frame, so it runs on every core: each slice
+        // of goroutines fills its own partial index, merged in goroutine order afterwards.
+        let n = d.goroutines.len();
+        let slices = (rayon::current_num_threads() * 4).clamp(1, n.max(1));
+        let parts: Vec<Partial<'d>> = (0..slices)
+            .into_par_iter()
+            .map(|k| {
+                let mut part = Partial::new(locks.len());
+                let ctx = ScanCtx { d, info: &info, addrs: &addrs, bounds: (lo, hi), want_values: &want_values };
+                for gi in n * k / slices..n * (k + 1) / slices {
+                    part.scan(&ctx, gi, &want_packages);
                 }
-                if fin.lock_site {
-                    ix.by_func.entry(site.func).or_default().push((gi, site.line));
-                }
-                if let Some(t) = fin.ty
-                    && !seen_types.contains(&t)
-                {
-                    seen_types.push(t);
-                    ix.by_type.entry(t).or_default().push((gi, site.func));
-                }
-                if fin.package {
-                    let p = d.funcs[site.func.0 as usize].package();
-                    if !seen_packages.contains(&p) {
-                        seen_packages.push(p);
-                        ix.by_package.entry(p).or_default().push(gi);
-                    }
-                }
+                part
+            })
+            .collect();
+        for part in parts {
+            for (li, v) in part.near.into_iter().enumerate() {
+                ix.near[li].extend(v);
+            }
+            for (k, v) in part.by_value {
+                ix.by_value.entry(k).or_default().extend(v);
+            }
+            for (k, v) in part.by_app_value {
+                ix.by_app_value.entry(k).or_default().extend(v);
+            }
+            for (k, v) in part.by_func {
+                ix.by_func.entry(k).or_default().extend(v);
+            }
+            for (k, v) in part.by_type {
+                ix.by_type.entry(k).or_default().extend(v);
+            }
+            for (k, v) in part.by_package {
+                ix.by_package.entry(k).or_default().extend(v);
             }
         }
         ix
@@ -501,8 +578,11 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             waits[g].kind.is_lock()
                 && crate::waits::site_func(d, &waits[g]).is_some_and(|f| d.func(f).receiver_type() == Some(t.1))
         };
-        let here: Vec<usize> =
-            (0..d.goroutines.len()).filter(|&g| eligible(g) && !queued(g) && at_work_in(d, g, t.0, t.1)).collect();
+        let here: Vec<usize> = ix
+            .by_package
+            .get(t.0)
+            .map(|v| v.iter().copied().filter(|&g| eligible(g) && !queued(g) && at_work_in(ix, g, t.0, t.1)).collect())
+            .unwrap_or_default();
         let share = ix.shares(here.iter().copied());
         for &g in &here {
             add(g, 4.0 * share[&g], Why::AtWork, &mut cands);
@@ -602,16 +682,18 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
 /// method of type `ty` of that package. A goroutine that is a closure of the type parked in
 /// its own body (`(*State).Wait.func1`, a signal-handler loop) is an idle worker, not code
 /// that took the lock on the way; `go h.Flush()` blocked inside `Flush` still counts.
-fn at_work_in(d: &Dump, g: usize, pkg: &str, ty: &str) -> bool {
-    let frames: Vec<_> = d.frames(&d.goroutines[g]).filter(is_app).collect();
-    for (i, f) in frames.iter().enumerate() {
+fn at_work_in(ix: &Index<'_>, g: usize, pkg: &str, ty: &str) -> bool {
+    let d = ix.d;
+    let gr = &d.goroutines[g];
+    let mut apps = d.frames(gr).filter(|f| ix.app[f.site.func.0 as usize]).peekable();
+    while let Some(f) = apps.next() {
         if f.func.package() != pkg {
             return false;
         }
         if f.func.receiver_type() == Some(ty) {
             let name = f.func.name();
             let closure = name.contains(".func") || name.contains("gowrap");
-            return i + 1 < frames.len() || !closure;
+            return apps.peek().is_some() || !closure;
         }
     }
     false
