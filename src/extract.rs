@@ -15,6 +15,7 @@
 //! | panics and fatal errors | `panic: …`, `fatal error: all goroutines are asleep - deadlock!` |
 //! | pprof `debug=1` | `goroutine profile: total 7`, `1 @ 0x… 0x…`, `#\t0x…\tpkg.f+0x1d\t\t/x.go:12` |
 //! | frames without any header | `sync.(*Mutex).Lock(0xc208731b90)` + `\t/…/mutex.go:66 +0xd3` |
+//! | Docker json-file logs | `{"log":"goroutine 1 [running]:\n","stream":"stderr","time":"…"}` |
 //!
 //! The extractor hands every line of a dump, with its wrapping removed, to a
 //! [`DumpBuilder`]; lines the builder does not want come back here to be checked for dump
@@ -333,6 +334,29 @@ impl Extractor {
                 self.skipping = false;
             }
             return;
+        }
+        // Docker's json-file log driver: one JSON object per line of the process's output,
+        // `{"log":"goroutine 1 [running]:\n","stream":"stderr","time":"…"}`.
+        if !l.partial
+            && !self.nested
+            && let Some(body) = l.text.strip_prefix(br#"{"log":"#)
+            && let Some(body) = body.strip_prefix(b"\"").or_else(|| body.strip_prefix(b" \""))
+        {
+            let mut dec = Unescaper::new();
+            let mut out = std::mem::take(&mut self.scratch);
+            out.clear();
+            if dec.feed(body, &mut out).closed {
+                while matches!(out.last(), Some(b'\n' | b'\r')) {
+                    out.pop();
+                }
+                self.text_line(&out, l.number, l.offset);
+                if let Some(o) = self.open.as_mut() {
+                    push_unique(&mut o.b.dump_mut().wrapping, "docker json-file log lines");
+                }
+                self.scratch = out;
+                return;
+            }
+            self.scratch = out;
         }
         if l.partial {
             if !self.nested && self.start_escaped(l.text, l) {
