@@ -1,6 +1,6 @@
-//! Throughput of each stage on realistic dumps: reading + extraction + parsing, analysis,
-//! grouping. Inputs: the 10k-goroutine sample committed under testdata/bench/ and, when
-//! present, the large dumps made by bench/make-dumps.sh under benchdata/.
+//! Throughput of each stage on realistic dumps: line splitting, extraction + parsing (one
+//! pass), analysis, grouping. Inputs: dumps under testdata/ (always present) and, listed in
+//! `HOLDUP_BENCH_FILES` (comma-separated), the large dumps made by bench/make-dumps.sh.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,7 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
         "s1-go1.27-276",
         root.join("testdata/corpus/gen/S1-seed-volume-remove/go1.27.3/goroutine-stacks-2026-11-27T052133Z.log"),
     );
+    add("bigdump-go1.27-10k", root.join("testdata/bench/bigdump-10k-go1.27.txt.gz"));
     add(
         "s7-go1.27-20k",
         root.join("testdata/corpus/gen/S7-healthy-20k/go1.27.3/goroutine-stacks-2026-11-27T052140Z.log.gz"),
@@ -43,6 +44,18 @@ fn stages(c: &mut Criterion) {
         let mut g = c.benchmark_group(&name);
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.sample_size(10);
+        // The floor: splitting the input into lines, which extraction and parsing share.
+        g.bench_function("lines", |b| {
+            b.iter(|| {
+                let mut r = holdup::input::LineReader::new(&bytes[..], holdup::MAX_LINE_PIECE);
+                let mut n = 0u64;
+                while let Some(l) = r.next_line().unwrap() {
+                    n += l.text.len() as u64;
+                }
+                n
+            })
+        });
+        // Extraction and parsing are one pass over the lines.
         g.bench_function("parse", |b| b.iter(|| holdup::read_dumps_from(&bytes[..], "bench").unwrap()));
         let dumps = holdup::read_dumps_from(&bytes[..], "bench").unwrap();
         g.bench_function("analyze", |b| {
