@@ -15,6 +15,10 @@
 #   1m          bigdump-1m-go1.27.txt         -n 1000000 (~1.9 GB)
 #   sample      testdata/bench/bigdump-10k-go1.27.txt.gz (the committed sample;
 #               made from benchdata/bigdump-10k-go1.27.txt, generated if missing)
+#   nolabels    bigdump-*-go1.27-nolabels.txt: each Go 1.27 dump above that
+#               exists, with the ` {k: v}` label sets cut from the headers (what
+#               Go 1.27 prints under GODEBUG=tracebacklabels=0): for the older
+#               parsers, which reject or split at those headers
 #
 # Every dump uses the same flags apart from -n: -seed 1 (same route catalog,
 # so the scaling series differ only in size), -age 1m (the first 70% of the
@@ -76,6 +80,15 @@ sample() {
 	echo "$SAMPLE: $(stat -c %s "$SAMPLE") bytes, $(zcat "$SAMPLE" | grep -c '^goroutine ') goroutines" >&2
 }
 
+nolabels() {
+	local f
+	for f in "$OUT"/bigdump-*-go1.27.txt; do
+		[[ -f $f ]] || continue
+		LC_ALL=C sed -E 's/^(goroutine [0-9]+ \[[^]]*\]) \{.*\}:$/\1:/' "$f" >"${f%.txt}-nolabels.txt"
+		echo "${f%.txt}-nolabels.txt: $(stat -c %s "${f%.txt}-nolabels.txt") bytes, $(grep -c '^goroutine ' "${f%.txt}-nolabels.txt") goroutines" >&2
+	done
+}
+
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(1k 10k 100k 100k-go1.19 1g sample)
 for t in "${targets[@]}"; do
@@ -87,6 +100,7 @@ for t in "${targets[@]}"; do
 	1g) gen bigdump-550k-go1.27.txt 1.27 550000 ;;
 	1m) gen bigdump-1m-go1.27.txt 1.27 1000000 ;;
 	sample) sample ;;
+	nolabels) nolabels ;;
 	*) echo "unknown target $t" >&2; exit 2 ;;
 	esac
 done

@@ -68,10 +68,12 @@ for base, tool in sorted(keys, key=lambda k: (input_order(k[0]), ORDER.index(k[1
     if os.path.exists(key + ".skip"):
         print(f"| {base} | {mb} | {tool} | skipped: {open(key + '.skip').read().strip()} | | | | | | | |")
         continue
+    if not os.path.exists(key + ".timev"):
+        continue
     tv = timev(key + ".timev")
     mean = sd = lo = hi = None
     runs = 0
-    if os.path.exists(key + ".json"):
+    if os.path.exists(key + ".json") and os.path.getsize(key + ".json") > 0:
         r = json.load(open(key + ".json"))["results"][0]
         mean, sd, lo, hi = r["mean"], r["stddev"] or 0.0, r["min"], r["max"]
         runs = len(r["times"])
