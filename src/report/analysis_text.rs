@@ -6,7 +6,6 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use crate::analysis::{Analysis, Blocker};
-use crate::group::{Similarity, group};
 use crate::holders::{Confidence, Holder, short};
 use crate::locks::{Lock, LockKind, Mode};
 use crate::model::{Dump, Frame};
@@ -272,31 +271,9 @@ fn write_stack(w: &mut dyn Write, d: &Dump, g: usize) -> io::Result<()> {
 
 /// Writes waiters grouped by the functions on their stacks.
 fn write_waiter_groups(w: &mut dyn Write, a: &Analysis<'_>, gs: &[usize]) -> io::Result<()> {
-    let d = a.dump;
-    let groups = group(d, gs, Similarity::Lines);
-    for grp in groups.iter().take(WAITER_GROUPS) {
-        let first = grp.members[0];
-        let g = &d.goroutines[first];
-        let path: Vec<&str> = d
-            .frames(g)
-            .filter(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime())
-            .take(4)
-            .map(|f| short(&f.func.full))
-            .collect();
-        let mode = a
-            .locks
-            .iter()
-            .flat_map(|l| l.waiters.iter())
-            .find(|&&(x, _)| x == first)
-            .map_or("", |&(_, m)| if m == Mode::Read { " (read)" } else { "" });
-        let ids: Vec<String> = grp.members.iter().take(6).map(|&m| id_of(d, m)).collect();
-        let more = if grp.members.len() > 6 { ", …" } else { "" };
-        writeln!(w, "     {:>5} × [{}]{mode} {}", grp.count, state_of(d, first), path.join(" ← "))?;
-        writeln!(w, "             {}", format!("goroutines {}{more}", ids.join(", ")).dimmed())?;
-    }
-    if groups.len() > WAITER_GROUPS {
-        let rest: u64 = groups[WAITER_GROUPS..].iter().map(|g| g.count).sum();
-        writeln!(w, "     … {rest} more in {} other stack shapes", groups.len() - WAITER_GROUPS)?;
-    }
-    Ok(())
+    let read = |g: usize| {
+        let mode = a.locks.iter().flat_map(|l| l.waiters.iter()).find(|&&(x, _)| x == g);
+        if mode.is_some_and(|&(_, m)| m == Mode::Read) { " (read)" } else { "" }
+    };
+    crate::report::groups::write_shapes(w, a.dump, gs, WAITER_GROUPS, &read)
 }

@@ -7,10 +7,8 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::diff::Diff;
-use crate::group::{Similarity, group};
 use crate::holders::short;
 use crate::model::Dump;
-use crate::report::groups::abbreviate_ids;
 
 /// The schema name.
 pub const SCHEMA: &str = "holdup.diff/v1";
@@ -90,25 +88,7 @@ pub fn doc(old: &Analysis<'_>, oi: usize, new: &Analysis<'_>, ni: usize, r: &Dif
 }
 
 fn write_groups(w: &mut dyn Write, d: &Dump, gs: &[usize], max: usize) -> io::Result<()> {
-    let groups = group(d, gs, Similarity::Lines);
-    for g in groups.iter().take(max) {
-        let first = &d.goroutines[g.members[0]];
-        let path: Vec<&str> = d
-            .frames(first)
-            .filter(|f| !f.func.is_runtime() && !f.func.is_sync_or_runtime())
-            .take(3)
-            .map(|f| short(&f.func.full))
-            .collect();
-        let mins = g.members.iter().filter_map(|&i| d.goroutines[i].wait_minutes).max();
-        let mins = mins.map_or(String::new(), |m| format!(", {m} min"));
-        writeln!(w, "    {:>6} × [{}{mins}] {}", g.count, d.state(first), path.join(" ← "))?;
-        writeln!(w, "             {}", format!("goroutines {}", abbreviate_ids(d, &g.members, 6)).dimmed())?;
-    }
-    if groups.len() > max {
-        let rest: u64 = groups[max..].iter().map(|g| g.count).sum();
-        writeln!(w, "    … {rest} more in {} other stack shapes", groups.len() - max)?;
-    }
-    Ok(())
+    crate::report::groups::write_shapes(w, d, gs, max, &|_| "")
 }
 
 /// Writes the comparison for people.

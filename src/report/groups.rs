@@ -156,3 +156,39 @@ pub fn write_text(w: &mut dyn Write, d: &Dump, sim: Similarity, groups: &[Group]
     }
     writeln!(w)
 }
+
+/// Writes goroutines folded by stack shape, one line each: count, state (with the longest
+/// wait), the first application frames; then their ids. `note` adds a word to a group's line
+/// (e.g. ` (read)` for RWMutex readers). Used under findings and in diffs.
+pub fn write_shapes(
+    w: &mut dyn Write,
+    d: &Dump,
+    gs: &[usize],
+    max: usize,
+    note: &dyn Fn(usize) -> &'static str,
+) -> io::Result<()> {
+    let groups = crate::group::group(d, gs, Similarity::Lines);
+    for g in groups.iter().take(max) {
+        let first = g.members[0];
+        let gr = &d.goroutines[first];
+        let path: Vec<&str> = d
+            .frames(gr)
+            .filter(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime())
+            .take(4)
+            .map(|f| short(&f.func.full))
+            .collect();
+        let state = match d.state(gr) {
+            "" => "state unknown",
+            s => s,
+        };
+        let mins = g.members.iter().filter_map(|&i| d.goroutines[i].wait_minutes).max();
+        let mins = mins.map_or(String::new(), |m| format!(", ≤{m} min"));
+        writeln!(w, "     {:>5} × [{state}{mins}]{} {}", g.count, note(first), path.join(" ← "))?;
+        writeln!(w, "             {}", format!("goroutines {}", abbreviate_ids(d, &g.members, 6)).dimmed())?;
+    }
+    if groups.len() > max {
+        let rest: u64 = groups[max..].iter().map(|g| g.count).sum();
+        writeln!(w, "     … {rest} more in {} other stack shapes", groups.len() - max)?;
+    }
+    Ok(())
+}
