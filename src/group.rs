@@ -4,6 +4,7 @@
 //! is one hash per goroutine and never compares stacks pairwise.
 
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
 use std::hash::{BuildHasher, Hasher};
 
@@ -88,8 +89,13 @@ pub fn group(d: &Dump, goroutines: &[usize], sim: Similarity) -> Vec<Group> {
     let hasher = foldhash::fast::FixedState::with_seed(0x51_7cc1_b727_220a);
     let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
-    for &gi in goroutines {
-        let h = key_hash(d, gi, sim, &hasher);
+    // Hashing reads every frame, so large inputs hash on every core.
+    let hashes: Vec<u64> = if goroutines.len() >= 4096 {
+        goroutines.par_iter().map(|&gi| key_hash(d, gi, sim, &hasher)).collect()
+    } else {
+        goroutines.iter().map(|&gi| key_hash(d, gi, sim, &hasher)).collect()
+    };
+    for (&gi, &h) in goroutines.iter().zip(&hashes) {
         let slot = index.entry(h).or_default();
         let at = match slot.iter().copied().find(|&k| alike(d, groups[k].members[0], gi, sim)) {
             Some(k) => k,

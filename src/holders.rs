@@ -370,7 +370,8 @@ pub fn short(full: &str) -> &str {
 /// Infers the holders of every lock, best first.
 pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
     let ix = Index::build(d, waits, locks);
-    let mut all: Vec<Vec<Holder>> = locks.iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l)).collect();
+    // Locks are independent once the index is built.
+    let mut all: Vec<Vec<Holder>> = locks.par_iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l)).collect();
     spread_ties(&mut all);
     all
 }
