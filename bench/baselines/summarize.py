@@ -66,7 +66,7 @@ for base, tool in sorted(keys, key=lambda k: (input_order(k[0]), ORDER.index(k[1
     mb = f"{size / 1e6:.1f}" if size else "?"
     key = os.path.join(res, f"{base}.{tool}")
     if os.path.exists(key + ".skip"):
-        print(f"| {base} | {mb} | {tool} | skipped: {open(key + '.skip').read().strip()} | | | | | | | |")
+        print(f"| {base} | {mb} | {tool} | {open(key + '.skip').read().strip()} | | | | | | | |")
         continue
     if not os.path.exists(key + ".timev"):
         continue
