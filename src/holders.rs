@@ -97,8 +97,11 @@ struct Index<'d> {
     by_func: HashMap<FuncId, Vec<(usize, u32)>>,
     /// For each wanted package: goroutines with a frame in it.
     by_package: HashMap<&'d str, Vec<usize>>,
-    /// Per function: whether it is application code (see [`is_app`]).
+    /// Per function: whether it is application code (not the runtime, `sync` or the standard
+    /// library).
     app: Vec<bool>,
+    /// Per goroutine: the index of its innermost application frame (`u32::MAX`: none).
+    top_app: Vec<u32>,
     /// Per lock: reliable arguments within [`OWNER_RANGE`] bytes of its address (but not
     /// equal): (value, goroutine, frame index, passed as a method receiver).
     near: Vec<Vec<(u64, usize, u32, bool)>>,
@@ -146,6 +149,8 @@ struct Partial<'d> {
     seen_types: Vec<u32>,
     seen_packages: Vec<u32>,
     seen_values: Vec<(u64, bool)>,
+    /// (goroutine, index of its innermost application frame).
+    top_app: Vec<(usize, u32)>,
 }
 
 impl<'d> Partial<'d> {
@@ -160,6 +165,7 @@ impl<'d> Partial<'d> {
             seen_types: Vec::new(),
             seen_packages: Vec::new(),
             seen_values: Vec::new(),
+            top_app: Vec::new(),
         }
     }
 
@@ -170,10 +176,15 @@ impl<'d> Partial<'d> {
         self.seen_types.clear();
         self.seen_packages.clear();
         self.seen_values.clear();
+        let mut top_found = false;
         for fi in d.goroutines[gi].frames.clone() {
             let rec = d.frames[fi as usize];
             let site = &d.sites[rec.site.0 as usize];
             let fin = cx.info[site.func.0 as usize];
+            if fin.app && !top_found {
+                top_found = true;
+                self.top_app.push((gi, fi));
+            }
             if rec.args_len > 0 {
                 let args = &d.args_text[rec.args_start as usize..(rec.args_start + rec.args_len) as usize];
                 for w in crate::model::ArgWords::new(args) {
@@ -230,6 +241,7 @@ impl<'d> Index<'d> {
         let mut types: Vec<(&str, &str)> = Vec::new();
         let mut want_packages: Vec<&str> = Vec::new();
         let mut info = vec![FuncInfo::default(); d.funcs.len()];
+        let app: Vec<bool> = d.funcs.iter().map(|f| !f.is_stdlib() && !f.is_sync_or_runtime()).collect();
         for l in locks {
             want_values.extend(l.addr);
             want_values.extend(l.owner);
@@ -246,7 +258,7 @@ impl<'d> Index<'d> {
                 }
             }
             for &(gi, _) in &l.waiters {
-                for f in above_site(d, gi, &waits[gi]) {
+                for f in above_site(d, &app, gi, &waits[gi]) {
                     want_values.extend(
                         f.words().filter(|w| !w.unreliable && !w.leads_group && pointer_like(w.value)).map(|w| w.value),
                     );
@@ -256,7 +268,7 @@ impl<'d> Index<'d> {
         for (fi, func) in d.funcs.iter().enumerate() {
             let i = &mut info[fi];
             i.method = func.receiver().is_some();
-            i.app = !func.is_stdlib() && !func.is_sync_or_runtime();
+            i.app = app[fi];
             i.ty = func
                 .receiver_type()
                 .and_then(|t| types.iter().position(|&k| k == (func.package(), t)))
@@ -273,6 +285,7 @@ impl<'d> Index<'d> {
             by_func: HashMap::new(),
             by_package: HashMap::new(),
             app: info.iter().map(|i| i.app).collect(),
+            top_app: vec![u32::MAX; d.goroutines.len()],
             near: vec![Vec::new(); locks.len()],
             shape: vec![0; d.goroutines.len()],
             shape_size: vec![1; d.goroutines.len()],
@@ -326,6 +339,9 @@ impl<'d> Index<'d> {
             for (k, v) in part.by_package {
                 ix.by_package.entry(k).or_default().extend(v);
             }
+            for (g, fi) in part.top_app {
+                ix.top_app[g] = fi;
+            }
         }
         ix
     }
@@ -348,15 +364,15 @@ impl<'d> Index<'d> {
 /// The application frames of a waiter from its lock site outward: what its own code passed
 /// on the way to Lock. Standard-library frames are left out: the request, the response
 /// writer and the connection every HTTP goroutine passes say nothing about a lock.
-fn above_site<'d>(d: &'d Dump, gi: usize, w: &Wait) -> impl Iterator<Item = crate::model::Frame<'d>> + 'd {
+fn above_site<'d, 'a>(
+    d: &'d Dump,
+    app: &'a [bool],
+    gi: usize,
+    w: &Wait,
+) -> impl Iterator<Item = crate::model::Frame<'d>> + use<'d, 'a> {
     let g = &d.goroutines[gi];
     let start = w.site.unwrap_or(g.frames.end);
-    d.frames_in(start..g.frames.end).filter(is_app)
-}
-
-/// Whether a frame is application code: not the runtime, `sync` or the standard library.
-fn is_app(f: &crate::model::Frame<'_>) -> bool {
-    !f.func.is_stdlib() && !f.func.is_sync_or_runtime()
+    d.frames_in(start..g.frames.end).filter(move |f| app[f.site.func.0 as usize])
 }
 
 /// Short name of a function for evidence sentences: drops the module path.
@@ -469,7 +485,7 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
     // When the waiters printed the owner itself (their lock site's receiver), values below
     // the lock belong to other objects.
     if let Some(a) = l.addr.filter(|_| l.owner.is_none()) {
-        let app = |fi: u32| is_app(&d.frame(fi));
+        let app = |fi: u32| ix.app[d.sites[d.frames[fi as usize].site.0 as usize].func.0 as usize];
         let owner =
             ix.near[li].iter().filter(|&&(v, _, fi, _)| v < a && v.is_multiple_of(8) && app(fi)).map(|n| n.0).max();
         let mut best: HashMap<usize, (f64, Why, bool)> = HashMap::new();
@@ -504,7 +520,7 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
     let mut support: HashMap<u64, usize> = HashMap::new();
     for &(gi, _) in &l.waiters {
         let mut seen = Vec::new();
-        for f in above_site(d, gi, &waits[gi]) {
+        for f in above_site(d, &ix.app, gi, &waits[gi]) {
             for w in f.words().filter(|w| !w.unreliable && !w.leads_group && pointer_like(w.value)) {
                 if !seen.contains(&w.value) {
                     seen.push(w.value);
@@ -616,7 +632,9 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
 
     // State and duration adjust candidates found by the rules above.
     let longest = l.waiters.iter().filter_map(|&(g, _)| d.goroutines[g].wait_minutes).max();
-    let mut ids: Vec<usize> = cands.keys().copied().collect();
+    // State and duration add at most 1.5: candidates further below the bar stay there, so
+    // the tens of thousands that only share a type with the lock site are left alone.
+    let mut ids: Vec<usize> = cands.iter().filter(|(_, c)| c.score >= MIN_SCORE - 1.5).map(|(&g, _)| g).collect();
     ids.sort_unstable();
     for g in ids {
         let c = cands[&g];
@@ -685,6 +703,12 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
 /// that took the lock on the way; `go h.Flush()` blocked inside `Flush` still counts.
 fn at_work_in(ix: &Index<'_>, g: usize, pkg: &str, ty: &str) -> bool {
     let d = ix.d;
+    // Most goroutines are elsewhere: their innermost application frame says so at once.
+    match ix.top_app[g] {
+        u32::MAX => return false,
+        fi if d.frame(fi).func.package() != pkg => return false,
+        _ => {}
+    }
     let gr = &d.goroutines[g];
     let mut apps = d.frames(gr).filter(|f| ix.app[f.site.func.0 as usize]).peekable();
     while let Some(f) = apps.next() {
