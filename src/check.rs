@@ -31,7 +31,6 @@ use serde::Deserialize;
 
 use crate::analysis::{Analysis, analyze};
 use crate::holders::{Confidence, short};
-use crate::locks::{Lock, LockKind};
 use crate::model::{Dump, DumpKind, Frame, Func};
 use crate::report::analysis_json::{DumpAnalysis, dump_analysis};
 use crate::{ErrorKind, read_path};
@@ -600,17 +599,7 @@ fn key_frame(d: &Dump, g: usize, site: Option<&Func>) -> String {
 
 /// `mutex 0xc0000dc980 locked in local.(*Root).Get`.
 fn lock_desc(a: &Analysis<'_>, l: usize) -> String {
-    let lock: &Lock = &a.locks[l];
-    let kind = match lock.kind {
-        LockKind::Mutex => "mutex",
-        LockKind::RwMutex => "RWMutex",
-    };
-    let at = match (lock.addr, lock.owner) {
-        (Some(x), _) => format!(" {x:#x}"),
-        (None, Some(o)) => format!(" in the object at {o:#x}"),
-        (None, None) => String::new(),
-    };
-    format!("{kind}{at} locked in {}", short(&a.dump.func(lock.site()).full))
+    a.locks[l].describe(a.dump)
 }
 
 /// The check of one dump.

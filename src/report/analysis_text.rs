@@ -7,7 +7,7 @@ use colored::Colorize;
 
 use crate::analysis::{Analysis, Blocker};
 use crate::holders::{Confidence, Holder, short};
-use crate::locks::{Lock, LockKind, Mode};
+use crate::locks::{Lock, Mode};
 use crate::model::{Dump, Frame};
 use crate::report::summary::program_of;
 
@@ -71,16 +71,7 @@ fn heading(w: &mut dyn Write, n: usize, tag: colored::ColoredString, text: &str)
 }
 
 fn lock_name(d: &Dump, l: &Lock) -> String {
-    let kind = match l.kind {
-        LockKind::Mutex => "mutex",
-        LockKind::RwMutex => "RWMutex",
-    };
-    let at = match (l.addr, l.owner) {
-        (Some(a), _) => format!(" {a:#x}"),
-        (None, Some(o)) => format!(" in the object at {o:#x}"),
-        (None, None) => " (address not printed)".to_string(),
-    };
-    format!("{} {kind}{at}, locked in {}", l.id, short(&d.func(l.site()).full))
+    format!("{} {}", l.id, l.describe(d))
 }
 
 fn id_of(d: &Dump, g: usize) -> String {
