@@ -2,31 +2,36 @@
 //!
 //! A goroutine dump never says who holds a mutex, so holders are inferred. Every goroutine
 //! that is not waiting for the lock and does not belong to the runtime is a candidate; each
-//! rule below adds to its score and, when it fires, one sentence of evidence:
+//! rule below adds to its score and, for the candidates reported, one sentence of evidence:
 //!
 //! | rule | weight | why |
 //! |---|---|---|
 //! | the lock's address, or the waiters' lock-site receiver, is a reliable argument | 10 | the holder works on the very object (`(*Root).Remove(0xc000aee820)`) |
-//! | a reliable argument points up to 512 bytes below the lock, as a method receiver of the lock sites' type | 6 (3 otherwise) | the struct that contains the lock at an offset |
-//! | an object (pointer-like reliable argument) shared with the waiters' stacks | up to 6, by rarity | the `*Container` that waiters and one other goroutine pass |
-//! | inside the lock site's function, past the line where waiters block | 5 ÷ how many such goroutines | it got past `Lock()` |
-//! | inside a method of the lock sites' receiver type | 3 ÷ how many such goroutines | methods of a type take its lock |
-//! | inside the lock site's package (not the standard library) | 1 ÷ how many such goroutines | package-level locks leave nothing else |
+//! | the waiters printed no owner, and it passes the closest value below the lock (objects do not overlap), as a receiver of the lock sites' type | 6 (3–4 otherwise) | the struct that contains the lock at an offset |
+//! | an object (pointer-like reliable argument of application code) shared with the waiters' stacks | up to 6, by rarity and reach | the `*Container` that waiters and one other goroutine pass |
+//! | inside the lock site's function, past the line where waiters block | 5, shared | it got past `Lock()` |
+//! | inside a method of the lock sites' receiver type | 3, shared | methods of a type take its lock |
+//! | its innermost application code is a method of that type | 4, shared | at work in the lock's code (`removePath` in `(*Root).Remove`) |
+//! | inside the lock site's package (not the standard library) | 1, shared | package-level locks leave nothing else |
 //! | blocked (syscall, IO wait, sleep, chan, select) or running | +0.5 | what holders usually do |
+//! | waiting for another lock from code the rules above matched | up to +1 | how lock chains form |
 //! | waited at least as long as the longest waiter / shorter | +0.5 / −0.5 | a holder held it before the first waiter came |
+//! | it wrote the dump (`runtime.Stack`'s caller, first and running) | −1.5 | busy printing |
 //!
-//! Rarity is counted among goroutines that are not waiting for the lock: a value only one of
-//! them passes weighs 6, a value a hundred of them pass (a daemon singleton) weighs little.
-//! State and duration only adjust a candidate that some other rule found. Arguments printed
-//! with `?` are never used: the register ABI prints stale values there.
+//! "Shared" weights are split among stack shapes and then among identical stacks: identical
+//! goroutines cannot all hold one mutex. Rarity is counted among goroutines that are not
+//! waiting for the lock: a value only one of them passes weighs 6, a value a hundred of them
+//! pass (a daemon singleton) weighs little. Arguments printed with `?` are never used: the
+//! register ABI prints stale values there.
 //!
 //! A candidate is kept if its score reaches [`MIN_SCORE`]. Confidence: *high* with a direct
-//! address or receiver match that no other candidate shares, or an owner match confirmed by
-//! type; *medium* when the best candidate scores at least [`MEDIUM_SCORE`] and 1.5× the next;
-//! *low* otherwise. When nobody qualifies the lock has no live holder and none is claimed.
+//! or typed-owner match no other candidate contests; *medium* when the best candidate scores
+//! at least [`MEDIUM_SCORE`] and 1.5× the next; *low* otherwise. When nobody qualifies the
+//! lock has no live holder and none is claimed. Locks whose first places tie on the same
+//! goroutines get them in turn (`spread_ties`).
 //!
-//! Every lookup goes through indexes built in one pass over the frames, so inference is
-//! linear in the size of the dump.
+//! Every lookup goes through indexes built in one parallel pass over the frames, so
+//! inference is linear in the size of the dump.
 
 use hashbrown::{HashMap, HashSet};
 use rayon::prelude::*;
