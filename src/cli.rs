@@ -29,6 +29,10 @@ Examples:
   holdup goroutine-stacks-2026-11-27T043144Z.log     what is stuck, and who holds it
   holdup summary dump.txt.gz                         where the dump came from, goroutine counts
   holdup parse --format json dump.txt | jq .         the parsed goroutines as JSON
+  holdup groups --exclude-runtime dump.txt           what 40,000 goroutines are doing, folded
+  holdup goroutines --state mutex --min-wait 10m d   who has waited 10 minutes for a lock
+  holdup diff old.log new.log                        what stayed stuck between two dumps
+  holdup check --format junit dumps/                 fail a CI job on deadlocks and blockers
   journalctl -u docker | holdup -                    a dump logged by dockerd
 
 Exit codes:
