@@ -37,7 +37,6 @@ use crate::model::{
 };
 
 /// Searchers built once: building a `memmem::Finder` per line costs more than the search.
-static FP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" fp="));
 static PC_OFFSET: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" +0x"));
 static IN_GOROUTINE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" in goroutine "));
 
@@ -846,27 +845,28 @@ pub(crate) fn trim_indent(mut line: &[u8]) -> &[u8] {
 /// the line without a ` fp=… sp=… pc=…` suffix (it differs per goroutine). `None` if the text
 /// is not `path/file.go:123 +0x1d` (or `?:0`).
 ///
-/// The fast path reads up to the first two spaces; paths with spaces take the slow path.
+/// The line is read from its end, where everything variable is: the optional
+/// ` fp=0x… sp=0x… pc=0x…`, the optional ` +0x1d`, the line number. The path is never
+/// scanned, so long paths cost nothing and paths with spaces need no special case.
 fn file_line_ends(text: &[u8]) -> Option<(usize, usize)> {
-    let first_space = memchr::memchr(b' ', text).unwrap_or(text.len());
-    let rest = &text[first_space..];
-    let plain = rest.is_empty() || rest.starts_with(b" fp=") || rest.starts_with(b" +0x");
-    let fast = (plain && ends_in_line_number(&text[..first_space])).then(|| {
-        let key_end = if rest.starts_with(b" fp=") {
-            first_space
-        } else if rest.starts_with(b" +0x") {
-            let second = memchr::memchr(b' ', &rest[1..]).map_or(text.len(), |p| first_space + 1 + p);
-            if text[second..].starts_with(b" fp=") { second } else { text.len() }
-        } else {
-            text.len()
-        };
-        (first_space, key_end)
-    });
-    fast.or_else(|| {
-        let key_end = FP.find(text).unwrap_or(text.len());
-        let head_end = PC_OFFSET.find(&text[..key_end]).unwrap_or(key_end);
-        ends_in_line_number(&text[..head_end]).then_some((head_end, key_end))
-    })
+    let key_end = match strip_hex_back(text, b" pc=0x") {
+        Some(p) => {
+            // ` fp=0x… sp=0x… pc=0x…` as a whole, or it is not Go's suffix.
+            let sp = strip_hex_back(&text[..p], b" sp=0x")?;
+            strip_hex_back(&text[..sp], b" fp=0x")?
+        }
+        None => text.len(),
+    };
+    let key = &text[..key_end];
+    let head_end = strip_hex_back(key, b" +0x").unwrap_or(key_end);
+    ends_in_line_number(&key[..head_end]).then_some((head_end, key_end))
+}
+
+/// If `text` ends in `tag` followed by hex digits, where `tag` starts.
+fn strip_hex_back(text: &[u8], tag: &[u8]) -> Option<usize> {
+    let digits = text.iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
+    let before = text.len() - digits;
+    (digits > 0 && text[..before].ends_with(tag)).then(|| before - tag.len())
 }
 
 /// Whether `head` ends in `:` and a line number.
