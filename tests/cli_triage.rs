@@ -159,3 +159,29 @@ fn diff_text_says_who_still_holds() {
     assert!(text.contains("goroutine 18 [sleep] holds L1"), "{text}");
     assert!(text.contains("stuck: 6 goroutines"), "{text}");
 }
+
+#[test]
+fn graph_writes_dot_with_every_edge_between_declared_nodes() {
+    let out =
+        run(&["graph", &path("corpus/gen/S2-abba-deadlock/go1.27.3/goroutine-stacks-2026-11-27T052134Z.log")], None);
+    assert!(out.status.success());
+    let dot = String::from_utf8(out.stdout).unwrap();
+    assert!(dot.starts_with("digraph holdup {"), "{dot}");
+    assert_eq!(dot.matches('{').count(), dot.matches('}').count(), "balanced braces");
+    let declared: BTreeSet<&str> = dot
+        .lines()
+        .filter(|l| l.contains(" [") && !l.contains("->"))
+        .map(|l| l.trim().split(' ').next().unwrap())
+        .collect();
+    let edges: Vec<(&str, &str)> = dot
+        .lines()
+        .filter_map(|l| l.split_once(" -> "))
+        .map(|(a, b)| (a.trim(), b.split(' ').next().unwrap()))
+        .collect();
+    assert!(edges.len() >= 6, "{dot}");
+    for (a, b) in &edges {
+        assert!(declared.contains(a) && declared.contains(b), "edge {a} -> {b} to an undeclared node");
+    }
+    // The deadlock: each holder waits for the other's lock.
+    assert_eq!(dot.matches("held by (").count(), 2);
+}
