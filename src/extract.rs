@@ -35,6 +35,9 @@ use crate::parse::{DumpBuilder, End, Fed, parse_header, split_call, trim_indent}
 const BEGIN_MARKER: &[u8] = b"=== BEGIN goroutine stack dump ===";
 const END_MARKER: &[u8] = b"=== END goroutine stack dump ===";
 
+/// The warning for a dump that began with a BEGIN marker and never reached its END.
+pub(crate) const NO_END_MARKER: &str = "no `=== END goroutine stack dump ===` line: the dump may be truncated";
+
 /// The longest preamble (panic message, signal lines) kept as a dump's reason.
 const MAX_REASON: usize = 4096;
 
@@ -279,15 +282,13 @@ impl Extractor {
             }
         };
         if last {
-            let (closed_by_end, last_line) = (self.continuation_closed_by_end, self.last_line);
-            let mut starts_with_continuation = false;
-            let dumps = self.finish_keeping_flags(&mut starts_with_continuation);
+            self.end_input();
             return Chunk {
-                dumps,
+                dumps: self.dumps,
                 end,
-                starts_with_continuation,
-                continuation_closed_by_end: closed_by_end,
-                last_line,
+                starts_with_continuation: self.continuation_kept,
+                continuation_closed_by_end: self.continuation_closed_by_end,
+                last_line: self.last_line,
             };
         }
         if self.escaped.is_some() {
@@ -305,17 +306,6 @@ impl Extractor {
             continuation_closed_by_end: self.continuation_closed_by_end,
             last_line: self.last_line,
         }
-    }
-
-    /// `finish`, also reporting whether the continuation dump was kept.
-    fn finish_keeping_flags(mut self, kept: &mut bool) -> Vec<Dump> {
-        if self.escaped.is_some() {
-            self.end_escaped(true);
-        }
-        let last = self.last_line;
-        self.close(End::InputEnd(last));
-        *kept = self.continuation_kept;
-        self.dumps
     }
 
     /// Reads one line (or one piece of an over-long line) of the input.
@@ -373,12 +363,17 @@ impl Extractor {
 
     /// Ends the input and returns the dumps found.
     pub fn finish(mut self) -> Vec<Dump> {
+        self.end_input();
+        self.dumps
+    }
+
+    /// Closes whatever is open as the input ends.
+    fn end_input(&mut self) {
         if self.escaped.is_some() {
             self.end_escaped(true);
         }
         let last = self.last_line;
         self.close(End::InputEnd(last));
-        self.dumps
     }
 
     fn text_line(&mut self, raw: &[u8], number: u64, offset: u64) {
@@ -579,10 +574,7 @@ impl Extractor {
         }
         if o.marker && !cut {
             let line = d.span.last_line;
-            d.warnings.push(crate::model::Warning {
-                line,
-                message: "no `=== END goroutine stack dump ===` line: the dump may be truncated".into(),
-            });
+            d.warnings.push(crate::model::Warning { line, message: NO_END_MARKER.into() });
         }
         d.era = era::guess(&d, &clues);
         self.dumps.push(d);

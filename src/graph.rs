@@ -13,7 +13,6 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use crate::holders::Holder;
 use crate::locks::Lock;
 use crate::model::Dump;
-use crate::waits::Wait;
 
 /// A node of the wait-for graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -195,9 +194,4 @@ pub fn by_entry(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, u
         *m.entry(entries.of(d, g).to_string()).or_insert(0) += 1;
     }
     m
-}
-
-/// Whether a goroutine waits on a lock (an edge to a lock node).
-pub fn is_lock_waiter(waits: &[Wait], g: usize) -> bool {
-    waits[g].kind.is_lock()
 }

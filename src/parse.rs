@@ -36,8 +36,7 @@ use crate::model::{
     Ancestor, CreatedBy, Dump, DumpKind, Elision, FrameRec, Func, FuncId, Goroutine, Site, SiteId, StateId, Warning,
 };
 
-/// Searchers built once: building a `memmem::Finder` per line costs more than the search.
-static PC_OFFSET: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" +0x"));
+/// Built once: building a `memmem::Finder` per line costs more than the search.
 static IN_GOROUTINE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" in goroutine "));
 
 /// At most this many warnings are kept per dump; the rest are only counted.
@@ -273,8 +272,8 @@ impl DumpBuilder {
         // A paste that lost the file line's indentation altogether: `/src/x.go:12 +0x1d`.
         if self.pending.is_some()
             && self.in_body()
-            && looks_like_path(line)
             && let Some((_, key_end)) = file_line_ends(line)
+            && looks_like_path(&line[..key_end])
         {
             self.finish_call(Some(&line[..key_end]));
             return Fed::Consumed;
@@ -893,12 +892,10 @@ fn looks_like_path(text: &[u8]) -> bool {
 
 /// Splits `/src/x.go:123 +0x1d` into path, line and pc offset.
 fn split_file_line(text: &[u8]) -> (&[u8], u32, Option<u32>) {
-    let (head, pc) = match PC_OFFSET.find(text) {
+    let (head, pc) = match strip_hex_back(text, b" +0x") {
         Some(p) => {
-            let hex = &text[p + 4..];
-            let hex = &hex[..hex.iter().take_while(|c| c.is_ascii_hexdigit()).count()];
-            let pc = std::str::from_utf8(hex).ok().and_then(|h| u32::from_str_radix(h, 16).ok());
-            (&text[..p], pc)
+            let hex = std::str::from_utf8(&text[p + 4..]).ok();
+            (&text[..p], hex.and_then(|h| u32::from_str_radix(h, 16).ok()))
         }
         None => (text, None),
     };

@@ -16,7 +16,7 @@ use memchr::memmem;
 
 use crate::MAX_LINE_PIECE;
 use crate::error::Error;
-use crate::extract::{Chunk, ChunkEnd, Extractor};
+use crate::extract::{Chunk, ChunkEnd, Extractor, NO_END_MARKER};
 use crate::input::LineReader;
 use crate::model::{Dump, Era, FrameRec, FuncId, Goroutine, SiteId, StateId, Warning};
 use crate::parse::parse_header;
@@ -120,10 +120,7 @@ pub fn read_parallel(path: &str, size: u64, threads: usize) -> Result<Option<Vec
                         ChunkEnd::Open { marker }
                     } else {
                         if marker && !chunk.continuation_closed_by_end {
-                            last.warnings.push(Warning {
-                                line: last.span.last_line,
-                                message: "no `=== END goroutine stack dump ===` line: the dump may be truncated".into(),
-                            });
+                            last.warnings.push(Warning { line: last.span.last_line, message: NO_END_MARKER.into() });
                         }
                         chunk.end
                     }
