@@ -84,25 +84,52 @@ fn alike(d: &Dump, a: usize, b: usize, sim: Similarity) -> bool {
 
 /// Groups goroutines (indices into `Dump::goroutines`), largest group first; ties keep the
 /// order of first appearance. Each goroutine is hashed once; a hash hit is confirmed against
-/// the group's first member, so no key is ever allocated.
+/// the first goroutine with that hash, so no key is ever allocated and a collision only
+/// costs a search among the colliding groups.
 pub fn group(d: &Dump, goroutines: &[usize], sim: Similarity) -> Vec<Group> {
     let hasher = foldhash::fast::FixedState::with_seed(0x51_7cc1_b727_220a);
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-    let mut groups: Vec<Group> = Vec::new();
-    // Hashing reads every frame, so large inputs hash on every core.
-    let hashes: Vec<u64> = if goroutines.len() >= 4096 {
-        goroutines.par_iter().map(|&gi| key_hash(d, gi, sim, &hasher)).collect()
+    group_by(d, goroutines, sim, |gi| key_hash(d, gi, sim, &hasher))
+}
+
+/// [`group`] with the hash function given, so tests can force collisions.
+fn group_by(d: &Dump, goroutines: &[usize], sim: Similarity, hash: impl Fn(usize) -> u64 + Sync) -> Vec<Group> {
+    // Hashing and confirming read every frame, so large inputs do both on every core.
+    let parallel = goroutines.len() >= 4096;
+    let hashes: Vec<u64> = if parallel {
+        goroutines.par_iter().map(|&gi| hash(gi)).collect()
     } else {
-        goroutines.iter().map(|&gi| key_hash(d, gi, sim, &hasher)).collect()
+        goroutines.iter().map(|&gi| hash(gi)).collect()
     };
-    for (&gi, &h) in goroutines.iter().zip(&hashes) {
-        let slot = index.entry(h).or_default();
-        let at = match slot.iter().copied().find(|&k| alike(d, groups[k].members[0], gi, sim)) {
-            Some(k) => k,
-            None => {
-                groups.push(Group { members: Vec::new(), count: 0 });
-                slot.push(groups.len() - 1);
-                groups.len() - 1
+    // The first goroutine with each hash, by position in `goroutines`.
+    let mut first_of: HashMap<u64, usize> = HashMap::with_capacity(goroutines.len() / 4);
+    let firsts: Vec<usize> = hashes.iter().enumerate().map(|(i, &h)| *first_of.entry(h).or_insert(i)).collect();
+    let confirm = |i: usize| firsts[i] == i || alike(d, goroutines[firsts[i]], goroutines[i], sim);
+    let confirmed: Vec<bool> = if parallel {
+        (0..goroutines.len()).into_par_iter().map(confirm).collect()
+    } else {
+        (0..goroutines.len()).map(confirm).collect()
+    };
+    let mut groups: Vec<Group> = Vec::new();
+    // Per position of a first goroutine: its group.
+    let mut group_at: Vec<usize> = vec![usize::MAX; goroutines.len()];
+    // Hash collisions: the other groups whose keys share a hash with a first goroutine.
+    let mut others: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, &gi) in goroutines.iter().enumerate() {
+        let at = if firsts[i] == i {
+            groups.push(Group { members: Vec::new(), count: 0 });
+            group_at[i] = groups.len() - 1;
+            groups.len() - 1
+        } else if confirmed[i] {
+            group_at[firsts[i]]
+        } else {
+            let slot = others.entry(hashes[i]).or_default();
+            match slot.iter().copied().find(|&k| alike(d, groups[k].members[0], gi, sim)) {
+                Some(k) => k,
+                None => {
+                    groups.push(Group { members: Vec::new(), count: 0 });
+                    slot.push(groups.len() - 1);
+                    groups.len() - 1
+                }
             }
         };
         groups[at].members.push(gi);
@@ -111,4 +138,32 @@ pub fn group(d: &Dump, goroutines: &[usize], sim: Similarity) -> Vec<Group> {
     // Stable sort keeps first-appearance order among equal counts.
     groups.sort_by_key(|g| std::cmp::Reverse(g.count));
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn members(groups: &[Group]) -> Vec<Vec<usize>> {
+        groups.iter().map(|g| g.members.clone()).collect()
+    }
+
+    #[test]
+    fn colliding_hashes_still_separate_unlike_stacks() {
+        let text =
+            std::fs::read("testdata/corpus/gen/S1-seed-volume-remove/go1.19.8/goroutine-stacks-2026-11-27T050236Z.log")
+                .expect("bundled dump");
+        let d = crate::read_dumps(&text[..], "S1").expect("parses").remove(0);
+        let all: Vec<usize> = (0..d.goroutines.len()).collect();
+        for sim in [Similarity::Exact, Similarity::Args, Similarity::Lines] {
+            let hashed = group(&d, &all, sim);
+            assert!(hashed.len() > 3, "{sim:?}: a dump with several stack shapes");
+            // Every goroutine in one hash bucket: only the confirmation keeps groups apart.
+            assert_eq!(members(&group_by(&d, &all, sim, |_| 7)), members(&hashed), "{sim:?}");
+            // The real hash folded to two values: collisions within each.
+            let hasher = foldhash::fast::FixedState::with_seed(1);
+            let coarse = group_by(&d, &all, sim, |gi| key_hash(&d, gi, sim, &hasher) % 2);
+            assert_eq!(members(&coarse), members(&hashed), "{sim:?}");
+        }
+    }
 }

@@ -37,7 +37,7 @@ use hashbrown::{HashMap, HashSet};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 
-use crate::locks::Lock;
+use crate::locks::{Lock, Mode};
 use crate::model::{Dump, FuncId};
 use crate::waits::{Wait, WaitKind};
 
@@ -114,6 +114,9 @@ struct Index<'d> {
     /// goroutines share it.
     shape: Vec<u32>,
     shape_size: Vec<u32>,
+    /// Per lock: the objects its waiters' application frames pass above the lock site
+    /// (pointer-like reliable words), with how many waiters pass each; sorted by value.
+    support: Vec<Vec<(u64, usize)>>,
 }
 
 /// Whether a value may be a pointer to an object: not a small number, 8-byte aligned.
@@ -134,13 +137,47 @@ struct FuncInfo {
     package: Option<u32>,
 }
 
+/// The values some lock cares about, behind a 64-Kibit filter: most argument words (small
+/// integers, code addresses, unrelated heap objects) are turned away by one bit test, in
+/// cache, instead of a hash lookup.
+struct WantedValues {
+    filter: Vec<u64>,
+    set: HashSet<u64>,
+}
+
+impl Default for WantedValues {
+    fn default() -> Self {
+        WantedValues { filter: vec![0; 1 << 10], set: HashSet::new() }
+    }
+}
+
+impl WantedValues {
+    /// Fibonacci hashing: the top 16 bits of the product spread nearby addresses apart.
+    fn bit(v: u64) -> usize {
+        (v.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize
+    }
+
+    fn extend(&mut self, values: impl IntoIterator<Item = u64>) {
+        for v in values {
+            let b = Self::bit(v);
+            self.filter[b >> 6] |= 1 << (b & 63);
+            self.set.insert(v);
+        }
+    }
+
+    fn contains(&self, v: u64) -> bool {
+        let b = Self::bit(v);
+        self.filter[b >> 6] & (1 << (b & 63)) != 0 && self.set.contains(&v)
+    }
+}
+
 /// What the per-goroutine scan reads.
 struct ScanCtx<'a, 'd> {
     d: &'d Dump,
     info: &'a [FuncInfo],
     addrs: &'a [(u64, usize)],
     bounds: (u64, u64),
-    want_values: &'a HashSet<u64>,
+    want_values: &'a WantedValues,
 }
 
 /// The indexes one slice of goroutines contributes.
@@ -207,7 +244,7 @@ impl<'d> Partial<'d> {
                             }
                         }
                     }
-                    if !cx.want_values.contains(&w.value) {
+                    if !cx.want_values.contains(w.value) {
                         continue;
                     }
                     if !self.seen_values.contains(&(w.value, false)) {
@@ -242,14 +279,13 @@ impl<'d> Partial<'d> {
 impl<'d> Index<'d> {
     fn build(d: &'d Dump, waits: &[Wait], locks: &[Lock]) -> Self {
         // Only values, types, functions and packages that some lock cares about are indexed.
-        let mut want_values: HashSet<u64> = HashSet::new();
+        let mut want_values = WantedValues::default();
         let mut types: Vec<(&str, &str)> = Vec::new();
         let mut want_packages: Vec<&str> = Vec::new();
         let mut info = vec![FuncInfo::default(); d.funcs.len()];
         let app: Vec<bool> = d.funcs.iter().map(|f| !f.is_stdlib() && !f.is_sync_or_runtime()).collect();
         for l in locks {
-            want_values.extend(l.addr);
-            want_values.extend(l.owner);
+            want_values.extend(l.addr.into_iter().chain(l.owner));
             for &f in &l.sites {
                 let func = d.func(f);
                 info[f.0 as usize].lock_site = true;
@@ -262,13 +298,12 @@ impl<'d> Index<'d> {
                     want_packages.push(func.package());
                 }
             }
-            for &(gi, _) in &l.waiters {
-                for f in above_site(d, &app, gi, &waits[gi]) {
-                    want_values.extend(
-                        f.words().filter(|w| !w.unreliable && !w.leads_group && pointer_like(w.value)).map(|w| w.value),
-                    );
-                }
-            }
+        }
+        // Every waiter's frames are read here once, on every core; the shared-object rule
+        // reads the counts, and only these values need indexing.
+        let support: Vec<Vec<(u64, usize)>> = locks.par_iter().map(|l| waiter_support(d, &app, waits, l)).collect();
+        for s in &support {
+            want_values.extend(s.iter().map(|&(v, _)| v));
         }
         for (fi, func) in d.funcs.iter().enumerate() {
             let i = &mut info[fi];
@@ -282,7 +317,7 @@ impl<'d> Index<'d> {
         }
         let mut ix = Index {
             d,
-            candidate: d.goroutines.iter().map(|g| !crate::waits::is_system(d, g)).collect(),
+            candidate: d.goroutines.par_iter().map(|g| !crate::waits::is_system(d, g)).collect(),
             by_value: HashMap::new(),
             by_app_value: HashMap::new(),
             by_type: HashMap::new(),
@@ -294,6 +329,7 @@ impl<'d> Index<'d> {
             near: vec![Vec::new(); locks.len()],
             shape: vec![0; d.goroutines.len()],
             shape_size: vec![1; d.goroutines.len()],
+            support,
         };
         let all: Vec<usize> = (0..d.goroutines.len()).collect();
         for (k, grp) in crate::group::group(d, &all, crate::group::Similarity::Lines).iter().enumerate() {
@@ -355,15 +391,55 @@ impl<'d> Index<'d> {
     /// stack shapes, then equally among the goroutines of each shape. Identical stacks
     /// cannot all hold one mutex, so five identical bystanders weigh what one unique
     /// goroutine weighs.
-    fn shares(&self, members: impl Iterator<Item = usize>) -> HashMap<usize, f64> {
-        let members: Vec<usize> = members.collect();
-        let mut per_shape: HashMap<u32, usize> = HashMap::new();
-        for &g in &members {
-            *per_shape.entry(self.shape[g]).or_default() += 1;
+    /// Returns each member's share, in the order given; `per_shape` is zeroed scratch, one
+    /// counter per shape, and is left zeroed.
+    fn shares(&self, members: &[usize], per_shape: &mut [u32]) -> Vec<f64> {
+        let mut shapes = 0usize;
+        for &g in members {
+            let c = &mut per_shape[self.shape[g] as usize];
+            shapes += usize::from(*c == 0);
+            *c += 1;
         }
-        let shapes = per_shape.len() as f64;
-        members.iter().map(|&g| (g, 1.0 / shapes / per_shape[&self.shape[g]] as f64)).collect()
+        let out = members.iter().map(|&g| 1.0 / shapes as f64 / f64::from(per_shape[self.shape[g] as usize])).collect();
+        for &g in members {
+            per_shape[self.shape[g] as usize] = 0;
+        }
+        out
     }
+}
+
+/// The objects a lock's waiters pass above their lock site, each counted once per waiter,
+/// as (value, waiters passing it) sorted by value.
+fn waiter_support(d: &Dump, app: &[bool], waits: &[Wait], l: &Lock) -> Vec<(u64, usize)> {
+    let count = |gs: &[(usize, Mode)]| {
+        let mut support: HashMap<u64, usize> = HashMap::new();
+        let mut seen = Vec::new();
+        for &(gi, _) in gs {
+            seen.clear();
+            for f in above_site(d, app, gi, &waits[gi]) {
+                for w in f.words().filter(|w| !w.unreliable && !w.leads_group && pointer_like(w.value)) {
+                    if !seen.contains(&w.value) {
+                        seen.push(w.value);
+                        *support.entry(w.value).or_default() += 1;
+                    }
+                }
+            }
+        }
+        support
+    };
+    let support = if l.waiters.len() >= 4096 {
+        l.waiters.par_chunks(1024).map(count).reduce(HashMap::new, |mut a, b| {
+            for (v, n) in b {
+                *a.entry(v).or_default() += n;
+            }
+            a
+        })
+    } else {
+        count(&l.waiters)
+    };
+    let mut support: Vec<(u64, usize)> = support.into_iter().collect();
+    support.sort_unstable();
+    support
 }
 
 /// The application frames of a waiter from its lock site outward: what its own code passed
@@ -391,8 +467,13 @@ pub fn short(full: &str) -> &str {
 /// Infers the holders of every lock, best first.
 pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
     let ix = Index::build(d, waits, locks);
-    // Locks are independent once the index is built.
-    let mut all: Vec<Vec<Holder>> = locks.par_iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l)).collect();
+    // Locks are independent once the index is built; each worker keeps one scratch.
+    let n = d.goroutines.len();
+    let mut all: Vec<Vec<Holder>> = locks
+        .par_iter()
+        .enumerate()
+        .map_init(|| Scratch::new(n), |scratch, (li, l)| infer_one(&ix, waits, li, l, scratch))
+        .collect();
     spread_ties(&mut all);
     all
 }
@@ -459,14 +540,77 @@ struct Cand {
     kin: bool,
 }
 
-fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder> {
+/// The candidates of one lock, by goroutine. Dense rather than hashed: the type and package
+/// rules touch tens of thousands of goroutines per lock.
+struct Cands {
+    /// Per goroutine: its position in `list`, or `u32::MAX`.
+    slot: Vec<u32>,
+    /// Candidates in the order they were first scored.
+    list: Vec<(usize, Cand)>,
+}
+
+impl Cands {
+    fn entry(&mut self, g: usize) -> &mut Cand {
+        let mut at = self.slot[g] as usize;
+        if self.slot[g] == u32::MAX {
+            at = self.list.len();
+            self.slot[g] = at as u32;
+            self.list.push((g, Cand::default()));
+        }
+        &mut self.list[at].1
+    }
+
+    fn get(&self, g: usize) -> Option<&Cand> {
+        self.list.get(self.slot[g] as usize).map(|c| &c.1)
+    }
+
+    /// Takes the candidates out, leaving the table empty for the next lock.
+    fn take(&mut self) -> Vec<(usize, Cand)> {
+        for &(g, _) in &self.list {
+            self.slot[g] = u32::MAX;
+        }
+        std::mem::take(&mut self.list)
+    }
+}
+
+/// What one worker reuses from lock to lock, each part sized by the dump and left clean.
+struct Scratch {
+    cands: Cands,
+    /// Per goroutine: waits for the lock at hand.
+    waiting: Vec<bool>,
+    /// Per stack shape: a counter for [`Index::shares`].
+    per_shape: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(goroutines: usize) -> Self {
+        Scratch {
+            cands: Cands { slot: vec![u32::MAX; goroutines], list: Vec::new() },
+            waiting: vec![false; goroutines],
+            per_shape: vec![0; goroutines],
+        }
+    }
+}
+
+fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scratch) -> Vec<Holder> {
+    for &(g, _) in &l.waiters {
+        scratch.waiting[g] = true;
+    }
+    let holders = rank(ix, waits, li, l, scratch);
+    for &(g, _) in &l.waiters {
+        scratch.waiting[g] = false;
+    }
+    holders
+}
+
+/// Scores the candidates of one lock (`scratch.waiting` marks its waiters) and keeps the best.
+fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scratch) -> Vec<Holder> {
     let d = ix.d;
-    let waiting: HashSet<usize> = l.waiters.iter().map(|&(g, _)| g).collect();
-    let mut cands: HashMap<usize, Cand> = HashMap::new();
+    let Scratch { cands, waiting, per_shape } = scratch;
     let mut whys: Vec<(usize, Why)> = Vec::new();
-    let eligible = |g: usize| ix.candidate[g] && (waiting.is_empty() || !waiting.contains(&g));
-    let mut add = |g: usize, score: f64, why: Why, cands: &mut HashMap<usize, Cand>| -> usize {
-        cands.entry(g).or_default().score += score;
+    let eligible = |g: usize| ix.candidate[g] && !waiting[g];
+    let mut add = |g: usize, score: f64, why: Why, cands: &mut Cands| -> usize {
+        cands.entry(g).score += score;
         whys.push((g, why));
         g
     };
@@ -478,8 +622,8 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         let Some(v) = value else { continue };
         for &g in ix.by_value.get(&v).map(Vec::as_slice).unwrap_or_default() {
             if eligible(g) {
-                add(g, 10.0, Why::Direct { owner, value: v }, &mut cands);
-                cands.entry(g).or_default().direct = true;
+                add(g, 10.0, Why::Direct { owner, value: v }, cands);
+                cands.entry(g).direct = true;
             }
         }
     }
@@ -495,7 +639,7 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             ix.near[li].iter().filter(|&&(v, _, fi, _)| v < a && v.is_multiple_of(8) && app(fi)).map(|n| n.0).max();
         let mut best: HashMap<usize, (f64, Why, bool)> = HashMap::new();
         for &(v, gi, fi, receiver) in ix.near[li].iter().filter(|n| Some(n.0) == owner && app(n.2)) {
-            if !eligible(gi) || cands.get(&gi).is_some_and(|h| h.direct) {
+            if !eligible(gi) || cands.get(gi).is_some_and(|h| h.direct) {
                 continue;
             }
             let f = d.frame(fi);
@@ -514,31 +658,17 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         let mut best: Vec<_> = best.into_iter().collect();
         best.sort_unstable_by_key(|b| b.0);
         for (gi, (score, why, typed)) in best {
-            add(gi, score, why, &mut cands);
-            let c = cands.entry(gi).or_default();
+            add(gi, score, why, cands);
+            let c = cands.entry(gi);
             c.owner_typed |= typed;
             c.kin = true;
         }
     }
 
     // Shared objects: values in the waiters' stacks that few non-waiters pass.
-    let mut support: HashMap<u64, usize> = HashMap::new();
-    for &(gi, _) in &l.waiters {
-        let mut seen = Vec::new();
-        for f in above_site(d, &ix.app, gi, &waits[gi]) {
-            for w in f.words().filter(|w| !w.unreliable && !w.leads_group && pointer_like(w.value)) {
-                if !seen.contains(&w.value) {
-                    seen.push(w.value);
-                    *support.entry(w.value).or_default() += 1;
-                }
-            }
-        }
-    }
     let mut shared: HashMap<usize, (f64, u64, usize, usize)> = HashMap::new();
-    // Sorted, so that equal scores pick the same object on every run.
-    let mut support: Vec<(u64, usize)> = support.into_iter().collect();
-    support.sort_unstable();
-    for (v, n_waiters) in support {
+    // Sorted by value, so that equal scores pick the same object on every run.
+    for &(v, n_waiters) in &ix.support[li] {
         if Some(v) == l.addr || Some(v) == l.owner {
             continue;
         }
@@ -558,7 +688,7 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
     let mut shared: Vec<_> = shared.into_iter().filter(|(_, e)| e.0 >= 0.5).collect();
     shared.sort_unstable_by_key(|e| e.0);
     for (g, (s, value, waiters, others)) in shared {
-        add(g, s, Why::Shared { value, waiters, others }, &mut cands);
+        add(g, s, Why::Shared { value, waiters, others }, cands);
     }
 
     // Same function, past the line where the waiters block.
@@ -569,10 +699,11 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             .get(&l.site())
             .map(|v| v.iter().copied().filter(|&(g, at)| eligible(g) && at > line).collect())
             .unwrap_or_default();
-        let share = ix.shares(past.iter().map(|&(g, _)| g));
-        for &(g, at) in &past {
-            add(g, 5.0 * share[&g], Why::PastLine { at, line }, &mut cands);
-            cands.entry(g).or_default().kin = true;
+        let gs: Vec<usize> = past.iter().map(|&(g, _)| g).collect();
+        let share = ix.shares(&gs, per_shape);
+        for (&(g, at), share) in past.iter().zip(share) {
+            add(g, 5.0 * share, Why::PastLine { at, line }, cands);
+            cands.entry(g).kin = true;
         }
     }
 
@@ -583,10 +714,11 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             .get(&(t as u32))
             .map(|v| v.iter().copied().filter(|&(g, _)| eligible(g)).collect())
             .unwrap_or_default();
-        let share = ix.shares(same.iter().map(|&(g, _)| g));
-        for &(g, func) in &same {
-            add(g, 3.0 * share[&g], Why::SameType { func, count: same.len() }, &mut cands);
-            cands.entry(g).or_default().kin = true;
+        let gs: Vec<usize> = same.iter().map(|&(g, _)| g).collect();
+        let share = ix.shares(&gs, per_shape);
+        for (&(g, func), share) in same.iter().zip(share) {
+            add(g, 3.0 * share, Why::SameType { func, count: same.len() }, cands);
+            cands.entry(g).kin = true;
         }
     }
 
@@ -605,10 +737,10 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             .get(t.0)
             .map(|v| v.iter().copied().filter(|&g| eligible(g) && !queued(g) && at_work_in(ix, g, t.0, t.1)).collect())
             .unwrap_or_default();
-        let share = ix.shares(here.iter().copied());
-        for &g in &here {
-            add(g, 4.0 * share[&g], Why::AtWork, &mut cands);
-            cands.entry(g).or_default().kin = true;
+        let share = ix.shares(&here, per_shape);
+        for (&g, share) in here.iter().zip(share) {
+            add(g, 4.0 * share, Why::AtWork, cands);
+            cands.entry(g).kin = true;
         }
     }
 
@@ -619,9 +751,9 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
             .get(site_func.package())
             .map(|v| v.iter().copied().filter(|&g| eligible(g)).collect())
             .unwrap_or_default();
-        let share = ix.shares(same.iter().copied());
-        for &g in &same {
-            add(g, share[&g], Why::Package, &mut cands);
+        let share = ix.shares(&same, per_shape);
+        for (&g, share) in same.iter().zip(share) {
+            add(g, share, Why::Package, cands);
         }
     }
 
@@ -631,18 +763,18 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
         d.kind,
         crate::model::DumpKind::Raw | crate::model::DumpKind::DockerdFile | crate::model::DumpKind::LogrusLine
     ) && d.goroutines.first().is_some_and(|g| d.state(g) == "running");
-    if dumper && cands.contains_key(&0) {
-        add(0, -1.5, Why::Dumper, &mut cands);
+    if dumper && cands.get(0).is_some() {
+        add(0, -1.5, Why::Dumper, cands);
     }
 
     // State and duration adjust candidates found by the rules above.
     let longest = l.waiters.iter().filter_map(|&(g, _)| d.goroutines[g].wait_minutes).max();
     // State and duration add at most 1.5: candidates further below the bar stay there, so
     // the tens of thousands that only share a type with the lock site are left alone.
-    let mut ids: Vec<usize> = cands.iter().filter(|(_, c)| c.score >= MIN_SCORE - 1.5).map(|(&g, _)| g).collect();
+    let mut ids: Vec<usize> = cands.list.iter().filter(|(_, c)| c.score >= MIN_SCORE - 1.5).map(|&(g, _)| g).collect();
     ids.sort_unstable();
     for g in ids {
-        let c = cands[&g];
+        let c = *cands.get(g).expect("a listed candidate");
         let kind = waits[g].kind;
         let busy = matches!(
             kind,
@@ -659,26 +791,26 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock) -> Vec<Holder>
                 | WaitKind::SelectNoCases
         );
         if busy {
-            add(g, 0.5, Why::State, &mut cands);
+            add(g, 0.5, Why::State, cands);
         } else if kind.is_lock() && c.kin {
             // Holding one lock while taking another is how lock chains form. Identical
             // stacks share the bonus: at most one of them can hold a mutex.
-            add(g, 1.0 / f64::from(ix.shape_size[g]), Why::Nested, &mut cands);
+            add(g, 1.0 / f64::from(ix.shape_size[g]), Why::Nested, cands);
         }
         if let Some(m) = longest.filter(|&m| m > 0) {
             match d.goroutines[g].wait_minutes {
                 Some(x) if x >= m => {
-                    add(g, 0.5, Why::Longer { minutes: x, longest: m }, &mut cands);
+                    add(g, 0.5, Why::Longer { minutes: x, longest: m }, cands);
                 }
                 Some(x) => {
-                    add(g, -0.5, Why::Shorter { minutes: x, longest: m }, &mut cands);
+                    add(g, -0.5, Why::Shorter { minutes: x, longest: m }, cands);
                 }
                 None => {}
             }
         }
     }
 
-    let mut ranked: Vec<(usize, Cand)> = cands.into_iter().filter(|(_, c)| c.score >= MIN_SCORE).collect();
+    let mut ranked: Vec<(usize, Cand)> = cands.take().into_iter().filter(|(_, c)| c.score >= MIN_SCORE).collect();
     ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(d.goroutines[a.0].id.cmp(&d.goroutines[b.0].id)));
     let directs = ranked.iter().filter(|h| h.1.direct).count();
     let second = ranked.get(1).map_or(0.0, |h| h.1.score);

@@ -1,0 +1,38 @@
+//! Time of each analysis stage on one file, best of 5: `cargo run --release --example stage_times FILE`.
+//! A tool for finding where the time goes; the benchmark proper is `cargo bench`.
+
+use std::time::Instant;
+
+use holdup::{graph, group, holders, locks, waits};
+
+fn best<T>(name: &str, mut f: impl FnMut() -> T) -> T {
+    let mut best = f64::MAX;
+    let mut out = None;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    println!("{name:>10}: {:7.1} ms", best * 1e3);
+    out.expect("five runs")
+}
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: stage_times FILE");
+    let bytes = std::fs::read(&path).expect("read input");
+    let dumps = best("parse", || holdup::read_dumps_from(&bytes[..], &path).expect("parse"));
+    let d = &dumps[0];
+    let w = best("waits", || waits::classify_all(d));
+    let l = best("locks", || locks::group(d, &w));
+    let h = best("holders", || holders::infer(d, &w, &l));
+    let _g = best("graph", || graph::WaitGraph::build(&l, &h));
+    let _e = best("entries", || graph::Entries::new(d));
+    let all: Vec<usize> = (0..d.goroutines.len()).collect();
+    best("group", || group::group(d, &all, group::Similarity::Lines).len());
+    let a = best("analyze", || holdup::analysis::analyze(d));
+    best("json", || {
+        let doc = holdup::report::analysis_json::dump_analysis(&a, 0);
+        serde_json::to_vec(&doc).expect("serialize").len()
+    });
+}
