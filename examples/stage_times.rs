@@ -23,6 +23,8 @@ fn main() {
     let bytes = std::fs::read(&path).expect("read input");
     let dumps = best("parse", || holdup::read_dumps_from(&bytes[..], &path).expect("parse"));
     let d = &dumps[0];
+    println!("args_text {} bytes, {} frames", d.args_text.len(), d.frames.len());
+    best("words", || holdup::model::ArgWords::new(&d.args_text).filter(|w| !w.unreliable).count());
     let w = best("waits", || waits::classify_all(d));
     let l = best("locks", || locks::group(d, &w));
     let h = best("holders", || holders::infer(d, &w, &l));
