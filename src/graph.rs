@@ -170,20 +170,21 @@ impl Entries {
 
     /// The entry function of goroutine `g`, as its full name.
     pub fn of<'d>(&self, d: &'d Dump, g: usize) -> &'d str {
-        let frames: Vec<_> = d.frames(&d.goroutines[g]).collect();
-        let app = |f: &crate::model::Frame<'_>| {
-            let name = f.func.name();
-            !f.func.is_stdlib()
-                && !f.func.is_sync_or_runtime()
+        let funcs: Vec<crate::model::FuncId> = d.goroutines[g].frames.clone().map(|i| d.site_at(i).func).collect();
+        let app = |&f: &crate::model::FuncId| {
+            let func = d.func(f);
+            let name = func.name();
+            !func.is_stdlib()
+                && !func.is_sync_or_runtime()
                 && !name.contains(".func")
                 && !name.contains("gowrap")
                 && !name.ends_with("-fm")
                 && !name.starts_with("func")
         };
-        let outermost_dispatcher = frames.iter().rposition(|f| self.dispatcher[f.site.func.0 as usize]);
-        let inner_end = outermost_dispatcher.unwrap_or(frames.len());
-        let pick = frames[..inner_end].iter().rev().find(|f| app(f)).or_else(|| frames.iter().rev().find(|f| app(f)));
-        pick.or(frames.first()).map_or("(no frames)", |f| f.func.full.as_str())
+        let outermost_dispatcher = funcs.iter().rposition(|f| self.dispatcher[f.0 as usize]);
+        let inner_end = outermost_dispatcher.unwrap_or(funcs.len());
+        let pick = funcs[..inner_end].iter().rev().find(|f| app(f)).or_else(|| funcs.iter().rev().find(|f| app(f)));
+        pick.or(funcs.first()).map_or("(no frames)", |&f| d.func(f).full.as_str())
     }
 }
 

@@ -34,7 +34,7 @@ pub struct Group {
 /// The functions of a goroutine's stack with runs of the same function (recursion) folded.
 fn folded_funcs<'d>(d: &'d Dump, g: &'d crate::model::Goroutine) -> impl Iterator<Item = FuncId> + 'd {
     let mut last = None;
-    d.frames(g).map(|f| f.site.func).filter(move |&f| last.replace(f) != Some(f))
+    g.frames.clone().map(|i| d.site_at(i).func).filter(move |&f| last.replace(f) != Some(f))
 }
 
 /// A hash of what `sim` compares.
@@ -51,8 +51,8 @@ fn key_hash(d: &Dump, gi: usize, sim: Similarity, hasher: &foldhash::fast::Fixed
         }
         Similarity::Args => {
             h.write_u32(g.state.0);
-            for f in d.frames(g) {
-                h.write_u32(f.site_id.0);
+            for r in &d.frames[g.frames.start as usize..g.frames.end as usize] {
+                h.write_u32(r.site.0);
             }
         }
         Similarity::Lines => {
@@ -76,7 +76,10 @@ fn alike(d: &Dump, a: usize, b: usize, sim: Similarity) -> bool {
         Similarity::Args => {
             ga.state == gb.state
                 && ga.frames.len() == gb.frames.len()
-                && d.frames(ga).zip(d.frames(gb)).all(|(x, y)| x.site_id == y.site_id)
+                && d.frames[ga.frames.start as usize..ga.frames.end as usize]
+                    .iter()
+                    .zip(&d.frames[gb.frames.start as usize..gb.frames.end as usize])
+                    .all(|(x, y)| x.site == y.site)
         }
         Similarity::Lines => folded_funcs(d, ga).eq(folded_funcs(d, gb)),
     }

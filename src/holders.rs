@@ -564,18 +564,22 @@ impl Cands {
         self.list.get(self.slot[g] as usize).map(|c| &c.1)
     }
 
-    /// Takes the candidates out, leaving the table empty for the next lock.
-    fn take(&mut self) -> Vec<(usize, Cand)> {
+    /// Empties the table for the next lock, keeping its memory.
+    fn clear(&mut self) {
         for &(g, _) in &self.list {
             self.slot[g] = u32::MAX;
         }
-        std::mem::take(&mut self.list)
+        self.list.clear();
     }
 }
 
 /// What one worker reuses from lock to lock, each part sized by the dump and left clean.
 struct Scratch {
     cands: Cands,
+    /// The evidence of each candidate, in the order the rules found it. Kept with its
+    /// memory from lock to lock: on a large dump it grows to megabytes per lock, and fresh
+    /// pages cost more than the writes.
+    whys: Vec<(usize, Why)>,
     /// Per goroutine: waits for the lock at hand.
     waiting: Vec<bool>,
     /// Per stack shape: a counter for [`Index::shares`].
@@ -586,6 +590,7 @@ impl Scratch {
     fn new(goroutines: usize) -> Self {
         Scratch {
             cands: Cands { slot: vec![u32::MAX; goroutines], list: Vec::new() },
+            whys: Vec::new(),
             waiting: vec![false; goroutines],
             per_shape: vec![0; goroutines],
         }
@@ -600,14 +605,15 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut 
     for &(g, _) in &l.waiters {
         scratch.waiting[g] = false;
     }
+    scratch.cands.clear();
+    scratch.whys.clear();
     holders
 }
 
 /// Scores the candidates of one lock (`scratch.waiting` marks its waiters) and keeps the best.
 fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scratch) -> Vec<Holder> {
     let d = ix.d;
-    let Scratch { cands, waiting, per_shape } = scratch;
-    let mut whys: Vec<(usize, Why)> = Vec::new();
+    let Scratch { cands, whys, waiting, per_shape } = scratch;
     let eligible = |g: usize| ix.candidate[g] && !waiting[g];
     let mut add = |g: usize, score: f64, why: Why, cands: &mut Cands| -> usize {
         cands.entry(g).score += score;
@@ -692,7 +698,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     }
 
     // Same function, past the line where the waiters block.
-    let lock_line = l.waiters.iter().find_map(|&(gi, _)| waits[gi].site.map(|i| d.frame(i).site.line));
+    let lock_line = l.waiters.iter().find_map(|&(gi, _)| waits[gi].site.map(|i| d.site_at(i).line));
     if let Some(line) = lock_line {
         let past: Vec<(usize, u32)> = ix
             .by_func
@@ -810,7 +816,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         }
     }
 
-    let mut ranked: Vec<(usize, Cand)> = cands.take().into_iter().filter(|(_, c)| c.score >= MIN_SCORE).collect();
+    let mut ranked: Vec<(usize, Cand)> = cands.list.iter().copied().filter(|(_, c)| c.score >= MIN_SCORE).collect();
     ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(d.goroutines[a.0].id.cmp(&d.goroutines[b.0].id)));
     let directs = ranked.iter().filter(|h| h.1.direct).count();
     let second = ranked.get(1).map_or(0.0, |h| h.1.score);
@@ -843,17 +849,18 @@ fn at_work_in(ix: &Index<'_>, g: usize, pkg: &str, ty: &str) -> bool {
     // Most goroutines are elsewhere: their innermost application frame says so at once.
     match ix.top_app[g] {
         u32::MAX => return false,
-        fi if d.frame(fi).func.package() != pkg => return false,
+        fi if d.func_at(fi).package() != pkg => return false,
         _ => {}
     }
     let gr = &d.goroutines[g];
-    let mut apps = d.frames(gr).filter(|f| ix.app[f.site.func.0 as usize]).peekable();
-    while let Some(f) = apps.next() {
-        if f.func.package() != pkg {
+    let mut apps =
+        gr.frames.clone().map(|i| d.site_at(i).func).filter(|f| ix.app[f.0 as usize]).map(|f| d.func(f)).peekable();
+    while let Some(func) = apps.next() {
+        if func.package() != pkg {
             return false;
         }
-        if f.func.receiver_type() == Some(ty) {
-            let name = f.func.name();
+        if func.receiver_type() == Some(ty) {
+            let name = func.name();
             let closure = name.contains(".func") || name.contains("gowrap");
             return apps.peek().is_some() || !closure;
         }

@@ -22,6 +22,8 @@
 //! receiver, when printed reliably, identifies locks that print no address of their own
 //! (RWMutex waiters since Go 1.17 print none).
 
+use rayon::prelude::*;
+
 use crate::model::{Dump, Frame, FuncId, Goroutine};
 
 /// What a goroutine is blocked on (or doing).
@@ -123,10 +125,6 @@ enum Role {
     Other,
 }
 
-fn role(f: &Frame<'_>) -> Role {
-    role_of(&f.func.full)
-}
-
 fn role_of(full: &str) -> Role {
     match full {
         "sync.(*Mutex).Lock"
@@ -151,7 +149,9 @@ fn exact_first(f: &Frame<'_>) -> Option<u64> {
 
 /// Classifies one goroutine.
 pub fn classify(d: &Dump, g: &Goroutine) -> Wait {
-    classify_with(d, g, &|f| (f.func.is_sync_or_runtime(), role(f)), &|s| kind_from_state(&d.states[s as usize]))
+    classify_with(d, g, &|f| (d.func(f).is_sync_or_runtime(), role_of(&d.func(f).full)), &|s| {
+        kind_from_state(&d.states[s as usize])
+    })
 }
 
 /// Classifies every goroutine of a dump. Each function's role and each state's kind are
@@ -168,15 +168,15 @@ pub fn classify_all(d: &Dump) -> Vec<Wait> {
         .collect();
     let state_kinds: Vec<WaitKind> = d.states.iter().map(|s| kind_from_state(s)).collect();
     d.goroutines
-        .iter()
-        .map(|g| classify_with(d, g, &|f| roles[f.site.func.0 as usize], &|s| state_kinds[s as usize]))
+        .par_iter()
+        .map(|g| classify_with(d, g, &|f| roles[f.0 as usize], &|s| state_kinds[s as usize]))
         .collect()
 }
 
 fn classify_with(
     d: &Dump,
     g: &Goroutine,
-    role_of_frame: &dyn Fn(&Frame<'_>) -> (bool, Role),
+    role_of_func: &dyn Fn(FuncId) -> (bool, Role),
     state_kind: &dyn Fn(u32) -> WaitKind,
 ) -> Wait {
     let mut mutex: Option<Option<u64>> = None;
@@ -185,25 +185,27 @@ fn classify_with(
     let mut sema: Option<u64> = None;
     let mut other_sync = None;
     let mut site = None;
-    for (i, f) in d.frames(g).enumerate() {
-        let (machinery, role) = role_of_frame(&f);
+    // Only frames whose role needs an address have their arguments read.
+    for i in g.frames.clone() {
+        let (machinery, role) = role_of_func(d.site_at(i).func);
         if !machinery {
-            site = Some(g.frames.start + i as u32);
+            site = Some(i);
             break;
         }
+        let f = || d.frame(i);
         match role {
             // The innermost Lock frame with a reliable address wins; `lockSlow` comes first.
             Role::MutexLock => {
-                let a = exact_first(&f);
+                let a = exact_first(&f());
                 mutex = Some(mutex.flatten().or(a));
             }
-            Role::RwRLock => rlock = Some(exact_first(&f)),
-            Role::RwLock => wlock = Some(exact_first(&f)),
+            Role::RwRLock => rlock = Some(exact_first(&f())),
+            Role::RwLock => wlock = Some(exact_first(&f())),
             Role::WaitGroupWait => other_sync = other_sync.or(Some(WaitKind::WaitGroup)),
             Role::CondWait => other_sync = other_sync.or(Some(WaitKind::Cond)),
             Role::Sema => {
                 if sema.is_none() {
-                    sema = exact_first(&f);
+                    sema = exact_first(&f());
                 }
             }
             Role::Other => {}
@@ -266,11 +268,11 @@ pub fn is_system(d: &Dump, g: &Goroutine) -> bool {
     if g.id == Some(0) {
         return true;
     }
-    let entry = d.frames(g).rev().find(|f| f.func.full != "runtime.goexit");
+    let entry = g.frames.clone().rev().map(|i| d.func_at(i)).find(|f| f.full != "runtime.goexit");
     if let Some(f) = entry
-        && f.func.is_runtime()
-        && f.func.full != "runtime.main"
-        && !f.func.full.starts_with("runtime.main.")
+        && f.is_runtime()
+        && f.full != "runtime.main"
+        && !f.full.starts_with("runtime.main.")
     {
         return true;
     }
