@@ -8,7 +8,7 @@
 //! repeats a goroutine id (a second dump starting exactly at the cut), the whole file is read
 //! again in one piece, so the result is always what a sequential read gives.
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -157,7 +157,7 @@ fn shift(d: &mut Dump, lines: u64, bytes: u64) {
 /// states, functions and call sites. Returns false if `other` repeats a goroutine id of
 /// `into`: a sequential read would have started a new dump there.
 fn absorb(into: &mut Dump, other: Dump) -> bool {
-    let ids: std::collections::HashSet<u64> = into.goroutines.iter().filter_map(|g| g.id).collect();
+    let ids: HashSet<u64> = into.goroutines.iter().filter_map(|g| g.id).collect();
     if other.goroutines.iter().any(|g| g.id.is_some_and(|id| ids.contains(&id))) {
         return false;
     }
@@ -211,27 +211,40 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
 
     let frame_base = into.frames.len() as u32;
     let args_base = into.args_text.len() as u32;
-    into.args_text.push_str(&other.args_text);
-    into.frames.extend(other.frames.iter().map(|f| FrameRec {
-        site: site_map[f.site.0 as usize],
-        args_start: f.args_start + args_base,
-        args_len: f.args_len,
-    }));
     let remap_range = |r: &std::ops::Range<u32>| r.start + frame_base..r.end + frame_base;
-    into.goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
-        g.state = state_map[g.state.0 as usize];
-        g.frames = remap_range(&g.frames);
-        if let Some(c) = g.created_by.as_mut() {
-            c.site = site_map[c.site.0 as usize];
-        }
-        for a in &mut g.ancestors {
-            a.frames = remap_range(&a.frames);
-            if let Some(c) = a.created_by.as_mut() {
-                c.site = site_map[c.site.0 as usize];
-            }
-        }
-        g
-    }));
+    // Half a large dump is appended here, into fresh memory: the three tables are copied
+    // at once, one per core, so the stitch does not undo what the split saved.
+    let (args_text, frames, goroutines) = (&mut into.args_text, &mut into.frames, &mut into.goroutines);
+    rayon::join(
+        || args_text.push_str(&other.args_text),
+        || {
+            rayon::join(
+                || {
+                    frames.extend(other.frames.iter().map(|f| FrameRec {
+                        site: site_map[f.site.0 as usize],
+                        args_start: f.args_start + args_base,
+                        args_len: f.args_len,
+                    }))
+                },
+                || {
+                    goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
+                        g.state = state_map[g.state.0 as usize];
+                        g.frames = remap_range(&g.frames);
+                        if let Some(c) = g.created_by.as_mut() {
+                            c.site = site_map[c.site.0 as usize];
+                        }
+                        for a in &mut g.ancestors {
+                            a.frames = remap_range(&a.frames);
+                            if let Some(c) = a.created_by.as_mut() {
+                                c.site = site_map[c.site.0 as usize];
+                            }
+                        }
+                        g
+                    }))
+                },
+            )
+        },
+    );
     if into.runtime_stack.is_none() {
         into.runtime_stack = other.runtime_stack.as_ref().map(remap_range);
     }
