@@ -45,6 +45,9 @@ use crate::waits::{Wait, WaitKind};
 pub const MIN_SCORE: f64 = 2.0;
 /// The least score for a *medium* confidence.
 pub const MEDIUM_SCORE: f64 = 4.0;
+/// The most that state and duration add to a candidate's score (0.5 for a busy state, up
+/// to 1 for a nested lock wait, 0.5 for a long wait).
+const MAX_BONUS: f64 = 1.5;
 /// At most this many candidates are reported per lock.
 pub const MAX_CANDIDATES: usize = 3;
 /// How far below a lock an owning struct may start.
@@ -91,9 +94,9 @@ struct Index<'d> {
     /// Goroutines that are candidates at all (not system).
     candidate: Vec<bool>,
     /// For each wanted value: the goroutines passing it reliably anywhere (each once).
-    by_value: HashMap<u64, Vec<usize>>,
+    by_value: Postings,
     /// For each wanted value: the goroutines passing it reliably in application code.
-    by_app_value: HashMap<u64, Vec<usize>>,
+    by_app_value: Postings,
     /// For each wanted receiver type (index into `types`): goroutines with a method of it.
     by_type: HashMap<u32, Vec<(usize, FuncId)>>,
     /// The wanted receiver types as (package, type name).
@@ -117,6 +120,34 @@ struct Index<'d> {
     /// Per lock: the objects its waiters' application frames pass above the lock site
     /// (pointer-like reliable words), with how many waiters pass each; sorted by value.
     support: Vec<Vec<(u64, usize)>>,
+}
+
+/// For each value, the goroutines passing it, in goroutine order: one flat list sorted by
+/// value and a table of where each value's run starts. Building it is a sort; the hash map
+/// of vectors it replaced allocated one vector per value per slice of the scan.
+#[derive(Default)]
+struct Postings {
+    goroutines: Vec<usize>,
+    runs: HashMap<u64, (u32, u32)>,
+}
+
+impl Postings {
+    /// From (value, goroutine) pairs in goroutine order.
+    fn new(mut pairs: Vec<(u64, usize)>) -> Self {
+        // Stable: each value's goroutines stay in goroutine order.
+        pairs.sort_by_key(|&(v, _)| v);
+        let mut runs = HashMap::new();
+        let mut start = 0;
+        for w in pairs.chunk_by(|a, b| a.0 == b.0) {
+            runs.insert(w[0].0, (start as u32, (start + w.len()) as u32));
+            start += w.len();
+        }
+        Postings { goroutines: pairs.into_iter().map(|(_, g)| g).collect(), runs }
+    }
+
+    fn get(&self, v: u64) -> &[usize] {
+        self.runs.get(&v).map_or(&[], |&(a, b)| &self.goroutines[a as usize..b as usize])
+    }
 }
 
 /// Whether a value may be a pointer to an object: not a small number, 8-byte aligned.
@@ -181,13 +212,16 @@ struct ScanCtx<'a, 'd> {
 }
 
 /// The indexes one slice of goroutines contributes.
-struct Partial<'d> {
+struct Partial {
     near: Vec<Vec<(u64, usize, u32, bool)>>,
-    by_value: HashMap<u64, Vec<usize>>,
-    by_app_value: HashMap<u64, Vec<usize>>,
+    /// (value, goroutine) in goroutine order.
+    by_value: Vec<(u64, usize)>,
+    by_app_value: Vec<(u64, usize)>,
     by_func: HashMap<FuncId, Vec<(usize, u32)>>,
-    by_type: HashMap<u32, Vec<(usize, FuncId)>>,
-    by_package: HashMap<&'d str, Vec<usize>>,
+    /// By index into the wanted types and packages: dense, so that the ~300k pushes of a
+    /// large dump hash nothing.
+    by_type: Vec<Vec<(usize, FuncId)>>,
+    by_package: Vec<Vec<usize>>,
     seen_types: Vec<u32>,
     seen_packages: Vec<u32>,
     seen_values: Vec<(u64, bool)>,
@@ -195,15 +229,15 @@ struct Partial<'d> {
     top_app: Vec<(usize, u32)>,
 }
 
-impl<'d> Partial<'d> {
-    fn new(locks: usize) -> Self {
+impl Partial {
+    fn new(locks: usize, types: usize, packages: usize) -> Self {
         Partial {
             near: vec![Vec::new(); locks],
-            by_value: HashMap::new(),
-            by_app_value: HashMap::new(),
+            by_value: Vec::new(),
+            by_app_value: Vec::new(),
             by_func: HashMap::new(),
-            by_type: HashMap::new(),
-            by_package: HashMap::new(),
+            by_type: vec![Vec::new(); types],
+            by_package: vec![Vec::new(); packages],
             seen_types: Vec::new(),
             seen_packages: Vec::new(),
             seen_values: Vec::new(),
@@ -212,7 +246,7 @@ impl<'d> Partial<'d> {
     }
 
     /// Indexes goroutine `gi`: its argument words, lock-site functions, types and packages.
-    fn scan(&mut self, cx: &ScanCtx<'_, 'd>, gi: usize, want_packages: &[&'d str]) {
+    fn scan(&mut self, cx: &ScanCtx<'_, '_>, gi: usize) {
         let d = cx.d;
         let (lo, hi) = cx.bounds;
         self.seen_types.clear();
@@ -249,11 +283,11 @@ impl<'d> Partial<'d> {
                     }
                     if !self.seen_values.contains(&(w.value, false)) {
                         self.seen_values.push((w.value, false));
-                        self.by_value.entry(w.value).or_default().push(gi);
+                        self.by_value.push((w.value, gi));
                     }
                     if fin.app && !w.leads_group && !self.seen_values.contains(&(w.value, true)) {
                         self.seen_values.push((w.value, true));
-                        self.by_app_value.entry(w.value).or_default().push(gi);
+                        self.by_app_value.push((w.value, gi));
                     }
                 }
             }
@@ -264,13 +298,13 @@ impl<'d> Partial<'d> {
                 && !self.seen_types.contains(&t)
             {
                 self.seen_types.push(t);
-                self.by_type.entry(t).or_default().push((gi, site.func));
+                self.by_type[t as usize].push((gi, site.func));
             }
             if let Some(p) = fin.package
                 && !self.seen_packages.contains(&p)
             {
                 self.seen_packages.push(p);
-                self.by_package.entry(want_packages[p as usize]).or_default().push(gi);
+                self.by_package[p as usize].push(gi);
             }
         }
     }
@@ -318,8 +352,8 @@ impl<'d> Index<'d> {
         let mut ix = Index {
             d,
             candidate: d.goroutines.par_iter().map(|g| !crate::waits::is_system(d, g)).collect(),
-            by_value: HashMap::new(),
-            by_app_value: HashMap::new(),
+            by_value: Postings::default(),
+            by_app_value: Postings::default(),
             by_type: HashMap::new(),
             types,
             by_func: HashMap::new(),
@@ -350,40 +384,43 @@ impl<'d> Index<'d> {
         // of goroutines fills its own partial index, merged in goroutine order afterwards.
         let n = d.goroutines.len();
         let slices = (rayon::current_num_threads() * 4).clamp(1, n.max(1));
-        let parts: Vec<Partial<'d>> = (0..slices)
+        let parts: Vec<Partial> = (0..slices)
             .into_par_iter()
             .map(|k| {
-                let mut part = Partial::new(locks.len());
+                let mut part = Partial::new(locks.len(), ix.types.len(), want_packages.len());
                 let ctx = ScanCtx { d, info: &info, addrs: &addrs, bounds: (lo, hi), want_values: &want_values };
                 for gi in n * k / slices..n * (k + 1) / slices {
-                    part.scan(&ctx, gi, &want_packages);
+                    part.scan(&ctx, gi);
                 }
                 part
             })
             .collect();
+        let (mut by_value, mut by_app_value) = (Vec::new(), Vec::new());
         for part in parts {
             for (li, v) in part.near.into_iter().enumerate() {
                 ix.near[li].extend(v);
             }
-            for (k, v) in part.by_value {
-                ix.by_value.entry(k).or_default().extend(v);
-            }
-            for (k, v) in part.by_app_value {
-                ix.by_app_value.entry(k).or_default().extend(v);
-            }
+            by_value.extend(part.by_value);
+            by_app_value.extend(part.by_app_value);
             for (k, v) in part.by_func {
                 ix.by_func.entry(k).or_default().extend(v);
             }
-            for (k, v) in part.by_type {
-                ix.by_type.entry(k).or_default().extend(v);
+            for (t, v) in part.by_type.into_iter().enumerate() {
+                if !v.is_empty() {
+                    ix.by_type.entry(t as u32).or_default().extend(v);
+                }
             }
-            for (k, v) in part.by_package {
-                ix.by_package.entry(k).or_default().extend(v);
+            for (p, v) in part.by_package.into_iter().enumerate() {
+                if !v.is_empty() {
+                    ix.by_package.entry(want_packages[p]).or_default().extend(v);
+                }
             }
             for (g, fi) in part.top_app {
                 ix.top_app[g] = fi;
             }
         }
+        ix.by_value = Postings::new(by_value);
+        ix.by_app_value = Postings::new(by_app_value);
         ix
     }
 
@@ -626,7 +663,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     // Direct: the lock's address or the lock sites' receiver as a reliable argument.
     for (value, owner) in [(l.addr, false), (l.owner.filter(|&o| Some(o) != l.addr), true)] {
         let Some(v) = value else { continue };
-        for &g in ix.by_value.get(&v).map(Vec::as_slice).unwrap_or_default() {
+        for &g in ix.by_value.get(v) {
             if eligible(g) {
                 add(g, 10.0, Why::Direct { owner, value: v }, cands);
                 cands.entry(g).direct = true;
@@ -678,8 +715,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         if Some(v) == l.addr || Some(v) == l.owner {
             continue;
         }
-        let holders: Vec<usize> =
-            ix.by_app_value.get(&v).map(|gs| gs.iter().copied().filter(|&g| eligible(g)).collect()).unwrap_or_default();
+        let holders: Vec<usize> = ix.by_app_value.get(v).iter().copied().filter(|&g| eligible(g)).collect();
         if holders.is_empty() {
             continue;
         }
@@ -758,8 +794,13 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
             .map(|v| v.iter().copied().filter(|&g| eligible(g)).collect())
             .unwrap_or_default();
         let share = ix.shares(&same, per_shape);
+        // The last rule that adds evidence: a goroutine it would be the only evidence for,
+        // at less than the state bar, could never be reported, and on a large dump there
+        // are tens of thousands of those.
         for (&g, share) in same.iter().zip(share) {
-            add(g, share, Why::Package, cands);
+            if share >= MIN_SCORE - MAX_BONUS || cands.get(g).is_some() {
+                add(g, share, Why::Package, cands);
+            }
         }
     }
 
@@ -775,9 +816,10 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
 
     // State and duration adjust candidates found by the rules above.
     let longest = l.waiters.iter().filter_map(|&(g, _)| d.goroutines[g].wait_minutes).max();
-    // State and duration add at most 1.5: candidates further below the bar stay there, so
-    // the tens of thousands that only share a type with the lock site are left alone.
-    let mut ids: Vec<usize> = cands.list.iter().filter(|(_, c)| c.score >= MIN_SCORE - 1.5).map(|&(g, _)| g).collect();
+    // State and duration add at most MAX_BONUS: candidates further below the bar stay there,
+    // so the tens of thousands that only share a type with the lock site are left alone.
+    let mut ids: Vec<usize> =
+        cands.list.iter().filter(|(_, c)| c.score >= MIN_SCORE - MAX_BONUS).map(|&(g, _)| g).collect();
     ids.sort_unstable();
     for g in ids {
         let c = *cands.get(g).expect("a listed candidate");
