@@ -744,3 +744,11 @@ time.Sleep(0x3b9aca00)
     let rs: Vec<_> = d.frames_in(d.runtime_stack.clone().unwrap()).map(|f| f.func.full.clone()).collect();
     assert_eq!(rs, ["runtime.throw", "runtime.fatal"]);
 }
+
+#[test]
+fn damaged_bytes_in_arguments_become_replacement_characters() {
+    let text = b"goroutine 1 [running]:\nmain.f(0xc000012345, \xff\xfe)\n\t/x.go:3 +0x1\nmain.g(0x1)\n\t/x.go:9 +0x2\n";
+    let d = holdup::read_dumps(text, "t").unwrap().remove(0);
+    let args: Vec<&str> = d.frames(&d.goroutines[0]).map(|f| f.args).collect();
+    assert_eq!(args, ["0xc000012345, \u{fffd}\u{fffd}", "0x1"]);
+}
