@@ -97,7 +97,7 @@ pub fn group(d: &Dump, goroutines: &[usize], sim: Similarity) -> Vec<Group> {
 /// [`group`] with the hash function given, so tests can force collisions.
 fn group_by(d: &Dump, goroutines: &[usize], sim: Similarity, hash: impl Fn(usize) -> u64 + Sync) -> Vec<Group> {
     // Hashing and confirming read every frame, so large inputs do both on every core.
-    let parallel = goroutines.len() >= 4096;
+    let parallel = goroutines.len() >= crate::par::MIN_ITEMS;
     let hashes: Vec<u64> = if parallel {
         goroutines.par_iter().map(|&gi| hash(gi)).collect()
     } else {

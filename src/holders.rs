@@ -335,7 +335,8 @@ impl<'d> Index<'d> {
         }
         // Every waiter's frames are read here once, on every core; the shared-object rule
         // reads the counts, and only these values need indexing.
-        let support: Vec<Vec<(u64, usize)>> = locks.par_iter().map(|l| waiter_support(d, &app, waits, l)).collect();
+        let n = d.goroutines.len();
+        let support: Vec<Vec<(u64, usize)>> = crate::par::map(n, locks, |l| waiter_support(d, &app, waits, l));
         for s in &support {
             want_values.extend(s.iter().map(|&(v, _)| v));
         }
@@ -351,7 +352,7 @@ impl<'d> Index<'d> {
         }
         let mut ix = Index {
             d,
-            candidate: d.goroutines.par_iter().map(|g| !crate::waits::is_system(d, g)).collect(),
+            candidate: crate::par::map(n, &d.goroutines, |g| !crate::waits::is_system(d, g)),
             by_value: Postings::default(),
             by_app_value: Postings::default(),
             by_type: HashMap::new(),
@@ -382,19 +383,16 @@ impl<'d> Index<'d> {
         };
         // The scan reads every argument of every frame, so it runs on every core: each slice
         // of goroutines fills its own partial index, merged in goroutine order afterwards.
-        let n = d.goroutines.len();
-        let slices = (rayon::current_num_threads() * 4).clamp(1, n.max(1));
-        let parts: Vec<Partial> = (0..slices)
-            .into_par_iter()
-            .map(|k| {
-                let mut part = Partial::new(locks.len(), ix.types.len(), want_packages.len());
-                let ctx = ScanCtx { d, info: &info, addrs: &addrs, bounds: (lo, hi), want_values: &want_values };
-                for gi in n * k / slices..n * (k + 1) / slices {
-                    part.scan(&ctx, gi);
-                }
-                part
-            })
-            .collect();
+        let slices = if n >= crate::par::MIN_ITEMS { rayon::current_num_threads() * 4 } else { 1 };
+        let slices: Vec<usize> = (0..slices).collect();
+        let parts: Vec<Partial> = crate::par::map(n, &slices, |&k| {
+            let mut part = Partial::new(locks.len(), ix.types.len(), want_packages.len());
+            let ctx = ScanCtx { d, info: &info, addrs: &addrs, bounds: (lo, hi), want_values: &want_values };
+            for gi in n * k / slices.len()..n * (k + 1) / slices.len() {
+                part.scan(&ctx, gi);
+            }
+            part
+        });
         let (mut by_value, mut by_app_value) = (Vec::new(), Vec::new());
         for part in parts {
             for (li, v) in part.near.into_iter().enumerate() {
@@ -464,7 +462,7 @@ fn waiter_support(d: &Dump, app: &[bool], waits: &[Wait], l: &Lock) -> Vec<(u64,
         }
         support
     };
-    let support = if l.waiters.len() >= 4096 {
+    let support = if l.waiters.len() >= crate::par::MIN_ITEMS {
         l.waiters.par_chunks(1024).map(count).reduce(HashMap::new, |mut a, b| {
             for (v, n) in b {
                 *a.entry(v).or_default() += n;
@@ -506,11 +504,16 @@ pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
     let ix = Index::build(d, waits, locks);
     // Locks are independent once the index is built; each worker keeps one scratch.
     let n = d.goroutines.len();
-    let mut all: Vec<Vec<Holder>> = locks
-        .par_iter()
-        .enumerate()
-        .map_init(|| Scratch::new(n), |scratch, (li, l)| infer_one(&ix, waits, li, l, scratch))
-        .collect();
+    let mut all: Vec<Vec<Holder>> = if n >= crate::par::MIN_ITEMS {
+        locks
+            .par_iter()
+            .enumerate()
+            .map_init(|| Scratch::new(n), |scratch, (li, l)| infer_one(&ix, waits, li, l, scratch))
+            .collect()
+    } else {
+        let mut scratch = Scratch::new(n);
+        locks.iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l, &mut scratch)).collect()
+    };
     spread_ties(&mut all);
     all
 }

@@ -32,6 +32,7 @@ pub mod holders;
 pub mod input;
 pub mod locks;
 pub mod model;
+pub mod par;
 pub mod parse;
 pub mod report;
 pub mod split;

@@ -22,8 +22,6 @@
 //! receiver, when printed reliably, identifies locks that print no address of their own
 //! (RWMutex waiters since Go 1.17 print none).
 
-use rayon::prelude::*;
-
 use crate::model::{Dump, Frame, FuncId, Goroutine};
 
 /// What a goroutine is blocked on (or doing).
@@ -167,10 +165,9 @@ pub fn classify_all(d: &Dump) -> Vec<Wait> {
         })
         .collect();
     let state_kinds: Vec<WaitKind> = d.states.iter().map(|s| kind_from_state(s)).collect();
-    d.goroutines
-        .par_iter()
-        .map(|g| classify_with(d, g, &|f| roles[f.0 as usize], &|s| state_kinds[s as usize]))
-        .collect()
+    crate::par::map(d.goroutines.len(), &d.goroutines, |g| {
+        classify_with(d, g, &|f| roles[f.0 as usize], &|s| state_kinds[s as usize])
+    })
 }
 
 fn classify_with(

@@ -1,0 +1,16 @@
+//! When a step is worth running on every core.
+//!
+//! Handing work to rayon's pool costs tens of microseconds (waking its threads, gathering
+//! the results): more than the whole analysis of a small dump, which a fleet check reads by
+//! the thousand. Steps over fewer than [`MIN_ITEMS`] goroutines run on the calling thread.
+
+use rayon::prelude::*;
+
+/// The fewest goroutines for which a step over them uses every core.
+pub const MIN_ITEMS: usize = 4096;
+
+/// `items` mapped by `f`, in order: on every core when `work` (the goroutines the step
+/// reads) reaches [`MIN_ITEMS`], else on this thread.
+pub fn map<T: Sync, R: Send>(work: usize, items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    if work >= MIN_ITEMS { items.par_iter().map(f).collect() } else { items.iter().map(f).collect() }
+}
