@@ -778,9 +778,8 @@ pub(crate) fn split_call(line: &[u8]) -> Option<(&[u8], &[u8])> {
     if line.last() != Some(&b')') {
         return None;
     }
-    // Argument lists never contain parentheses, so the last '(' opens them; they are short,
-    // so a backward walk beats a vectorised search here.
-    let open = line.iter().rposition(|&c| c == b'(')?;
+    // Argument lists never contain parentheses, so the last '(' opens them.
+    let open = memchr::memrchr(b'(', line)?;
     let name = &line[..open];
     if name.is_empty() || memchr::memchr(b' ', name).is_some() {
         return None;
