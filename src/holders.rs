@@ -45,8 +45,8 @@ use crate::waits::{Wait, WaitKind};
 pub const MIN_SCORE: f64 = 2.0;
 /// The least score for a *medium* confidence.
 pub const MEDIUM_SCORE: f64 = 4.0;
-/// The most that state and duration add to a candidate's score (0.5 for a busy state, up
-/// to 1 for a nested lock wait, 0.5 for a long wait).
+/// The most that state and duration add to a candidate's score: a busy state (0.5) or a
+/// nested lock wait (up to 1), plus 0.5 for a wait at least as long as the longest waiter's.
 const MAX_BONUS: f64 = 1.5;
 /// At most this many candidates are reported per lock.
 pub const MAX_CANDIDATES: usize = 3;
