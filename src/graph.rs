@@ -170,9 +170,11 @@ impl Entries {
 
     /// The entry function of goroutine `g`, as its full name.
     pub fn of<'d>(&self, d: &'d Dump, g: usize) -> &'d str {
-        let funcs: Vec<crate::model::FuncId> = d.goroutines[g].frames.clone().map(|i| d.site_at(i).func).collect();
-        let app = |&f: &crate::model::FuncId| {
-            let func = d.func(f);
+        // Frames by index, functions without their arguments: this runs for every goroutine
+        // behind a blocker, tens of thousands on a large dump.
+        let frames = d.goroutines[g].frames.clone();
+        let app = |&i: &u32| {
+            let func = d.func_at(i);
             let name = func.name();
             !func.is_stdlib()
                 && !func.is_sync_or_runtime()
@@ -181,18 +183,18 @@ impl Entries {
                 && !name.ends_with("-fm")
                 && !name.starts_with("func")
         };
-        let outermost_dispatcher = funcs.iter().rposition(|f| self.dispatcher[f.0 as usize]);
-        let inner_end = outermost_dispatcher.unwrap_or(funcs.len());
-        let pick = funcs[..inner_end].iter().rev().find(|f| app(f)).or_else(|| funcs.iter().rev().find(|f| app(f)));
-        pick.or(funcs.first()).map_or("(no frames)", |&f| d.func(f).full.as_str())
+        let outermost_dispatcher = frames.clone().rev().find(|&i| self.dispatcher[d.site_at(i).func.0 as usize]);
+        let inner_end = outermost_dispatcher.unwrap_or(frames.end);
+        let pick = (frames.start..inner_end).rev().find(app).or_else(|| frames.clone().rev().find(app));
+        pick.or((!frames.is_empty()).then_some(frames.start)).map_or("(no frames)", |i| d.func_at(i).full.as_str())
     }
 }
 
 /// Counts goroutines by entry, largest first (ties by name).
 pub fn by_entry(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
     for &g in gs {
-        *m.entry(entries.of(d, g).to_string()).or_insert(0) += 1;
+        *counts.entry(entries.of(d, g)).or_default() += 1;
     }
-    m
+    counts.into_iter().map(|(entry, n)| (entry.to_string(), n)).collect()
 }
