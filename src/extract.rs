@@ -283,22 +283,16 @@ impl Extractor {
         };
         if last {
             self.end_input();
-            return Chunk {
-                dumps: self.dumps,
-                end,
-                starts_with_continuation: self.continuation_kept,
-                continuation_closed_by_end: self.continuation_closed_by_end,
-                last_line: self.last_line,
-            };
+        } else {
+            if self.escaped.is_some() {
+                self.end_escaped(true);
+            }
+            if let (ChunkEnd::Open { .. }, Some(o)) = (&end, self.open.as_mut()) {
+                // The END marker may come in a later chunk; the stitcher decides.
+                o.marker = false;
+            }
+            self.close(End::Boundary);
         }
-        if self.escaped.is_some() {
-            self.end_escaped(true);
-        }
-        if let (ChunkEnd::Open { .. }, Some(o)) = (&end, self.open.as_mut()) {
-            // The END marker may come in a later chunk; the stitcher decides.
-            o.marker = false;
-        }
-        self.close(End::Boundary);
         Chunk {
             dumps: self.dumps,
             end,

@@ -151,7 +151,7 @@ impl Entries {
         let mut callee: Vec<Option<u32>> = vec![None; d.funcs.len()];
         let mut dispatcher = vec![false; d.funcs.len()];
         for g in &d.goroutines {
-            let funcs = g.frames.clone().map(|i| d.sites[d.frames[i as usize].site.0 as usize].func.0);
+            let funcs = g.frames.clone().map(|i| d.site_at(i).func.0);
             for (inner, outer) in funcs.clone().zip(funcs.skip(1)) {
                 match callee[outer as usize] {
                     None => callee[outer as usize] = Some(inner),

@@ -4,7 +4,6 @@
 //! is one hash per goroutine and never compares stacks pairwise.
 
 use hashbrown::HashMap;
-use rayon::prelude::*;
 
 use std::hash::{BuildHasher, Hasher};
 
@@ -97,21 +96,13 @@ pub fn group(d: &Dump, goroutines: &[usize], sim: Similarity) -> Vec<Group> {
 /// [`group`] with the hash function given, so tests can force collisions.
 fn group_by(d: &Dump, goroutines: &[usize], sim: Similarity, hash: impl Fn(usize) -> u64 + Sync) -> Vec<Group> {
     // Hashing and confirming read every frame, so large inputs do both on every core.
-    let parallel = goroutines.len() >= crate::par::MIN_ITEMS;
-    let hashes: Vec<u64> = if parallel {
-        goroutines.par_iter().map(|&gi| hash(gi)).collect()
-    } else {
-        goroutines.iter().map(|&gi| hash(gi)).collect()
-    };
+    let n = goroutines.len();
+    let hashes: Vec<u64> = crate::par::map(n, goroutines, |&gi| hash(gi));
     // The first goroutine with each hash, by position in `goroutines`.
     let mut first_of: HashMap<u64, usize> = HashMap::with_capacity(goroutines.len() / 4);
     let firsts: Vec<usize> = hashes.iter().enumerate().map(|(i, &h)| *first_of.entry(h).or_insert(i)).collect();
     let confirm = |i: usize| firsts[i] == i || alike(d, goroutines[firsts[i]], goroutines[i], sim);
-    let confirmed: Vec<bool> = if parallel {
-        (0..goroutines.len()).into_par_iter().map(confirm).collect()
-    } else {
-        (0..goroutines.len()).map(confirm).collect()
-    };
+    let confirmed: Vec<bool> = crate::par::map_indices(n, n, confirm);
     let mut groups: Vec<Group> = Vec::new();
     // Per position of a first goroutine: its group.
     let mut group_at: Vec<usize> = vec![usize::MAX; goroutines.len()];

@@ -359,7 +359,7 @@ impl<'d> Index<'d> {
             types,
             by_func: HashMap::new(),
             by_package: HashMap::new(),
-            app: info.iter().map(|i| i.app).collect(),
+            app,
             top_app: vec![u32::MAX; d.goroutines.len()],
             near: vec![Vec::new(); locks.len()],
             shape: vec![0; d.goroutines.len()],
@@ -384,11 +384,10 @@ impl<'d> Index<'d> {
         // The scan reads every argument of every frame, so it runs on every core: each slice
         // of goroutines fills its own partial index, merged in goroutine order afterwards.
         let slices = if n >= crate::par::MIN_ITEMS { rayon::current_num_threads() * 4 } else { 1 };
-        let slices: Vec<usize> = (0..slices).collect();
-        let parts: Vec<Partial> = crate::par::map(n, &slices, |&k| {
+        let parts: Vec<Partial> = crate::par::map_indices(n, slices, |k| {
             let mut part = Partial::new(locks.len(), ix.types.len(), want_packages.len());
             let ctx = ScanCtx { d, info: &info, addrs: &addrs, bounds: (lo, hi), want_values: &want_values };
-            for gi in n * k / slices.len()..n * (k + 1) / slices.len() {
+            for gi in n * k / slices..n * (k + 1) / slices {
                 part.scan(&ctx, gi);
             }
             part
@@ -426,6 +425,7 @@ impl<'d> Index<'d> {
     /// stack shapes, then equally among the goroutines of each shape. Identical stacks
     /// cannot all hold one mutex, so five identical bystanders weigh what one unique
     /// goroutine weighs.
+    ///
     /// Returns each member's share, in the order given; `per_shape` is zeroed scratch, one
     /// counter per shape, and is left zeroed.
     fn shares(&self, members: &[usize], per_shape: &mut [u32]) -> Vec<f64> {
@@ -680,7 +680,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     // When the waiters printed the owner itself (their lock site's receiver), values below
     // the lock belong to other objects.
     if let Some(a) = l.addr.filter(|_| l.owner.is_none()) {
-        let app = |fi: u32| ix.app[d.sites[d.frames[fi as usize].site.0 as usize].func.0 as usize];
+        let app = |fi: u32| ix.app[d.site_at(fi).func.0 as usize];
         let owner =
             ix.near[li].iter().filter(|&&(v, _, fi, _)| v < a && v.is_multiple_of(8) && app(fi)).map(|n| n.0).max();
         let mut best: HashMap<usize, (f64, Why, bool)> = HashMap::new();

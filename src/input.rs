@@ -11,7 +11,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 /// The gzip magic bytes.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Opens a path (or `-` for standard input) for reading, decompressing gzip when the data
 /// starts with the gzip magic bytes, whatever the file is called.

@@ -50,16 +50,18 @@ pub const MAX_LINE_PIECE: usize = 4 << 20;
 /// Reads every dump in `reader` (already decompressed), naming the input `source` in
 /// messages. Fails only on I/O errors; an input without any dump yields an empty list.
 pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Error> {
-    let mut lines = input::LineReader::new(reader, MAX_LINE_PIECE);
     let mut ex = extract::Extractor::new(source);
-    loop {
-        match lines.next_line() {
-            Ok(Some(l)) => ex.line(&l),
-            Ok(None) => break,
-            Err(e) => return Err(Error::io(source, e)),
-        }
-    }
+    feed_lines(reader, &mut ex, source)?;
     Ok(ex.finish())
+}
+
+/// Hands every line of `reader` to `ex`.
+pub(crate) fn feed_lines<R: Read>(reader: R, ex: &mut extract::Extractor, source: &str) -> Result<(), Error> {
+    let mut lines = input::LineReader::new(reader, MAX_LINE_PIECE);
+    while let Some(l) = lines.next_line().map_err(|e| Error::io(source, e))? {
+        ex.line(&l);
+    }
+    Ok(())
 }
 
 /// Reads a large plain file on every core (see [`split`]); `None` when the file is small,
@@ -76,7 +78,7 @@ fn parallel_read(path: &str) -> Result<Option<Vec<Dump>>, Error> {
     let mut head = [0u8; 2];
     let gzip = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .map(|()| head == [0x1f, 0x8b])
+        .map(|()| head == input::GZIP_MAGIC)
         .unwrap_or(true);
     if gzip {
         return Ok(None);

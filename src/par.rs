@@ -14,3 +14,8 @@ pub const MIN_ITEMS: usize = 4096;
 pub fn map<T: Sync, R: Send>(work: usize, items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
     if work >= MIN_ITEMS { items.par_iter().map(f).collect() } else { items.iter().map(f).collect() }
 }
+
+/// `f(0), …, f(count - 1)`, in order, on every core under the same rule as [`map`].
+pub fn map_indices<R: Send>(work: usize, count: usize, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
+    if work >= MIN_ITEMS { (0..count).into_par_iter().map(f).collect() } else { (0..count).map(f).collect() }
+}

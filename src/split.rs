@@ -14,10 +14,8 @@ use std::io::{Read, Seek, SeekFrom};
 
 use memchr::memmem;
 
-use crate::MAX_LINE_PIECE;
 use crate::error::Error;
 use crate::extract::{Chunk, ChunkEnd, Extractor, NO_END_MARKER};
-use crate::input::LineReader;
 use crate::model::{Dump, Era, FrameRec, FuncId, Goroutine, SiteId, StateId, Warning};
 use crate::parse::parse_header;
 
@@ -31,22 +29,16 @@ const SEARCH_WINDOW: usize = 4 << 20;
 fn cut_points(file: &mut File, size: u64, pieces: usize) -> std::io::Result<Vec<u64>> {
     let finder = memmem::Finder::new(b"\n\ngoroutine ");
     let mut cuts = vec![0u64];
-    let mut window = vec![0u8; SEARCH_WINDOW];
+    let mut window = Vec::with_capacity(SEARCH_WINDOW);
     for k in 1..pieces {
         let nominal = size * k as u64 / pieces as u64;
         if nominal <= *cuts.last().unwrap_or(&0) {
             continue;
         }
         file.seek(SeekFrom::Start(nominal))?;
-        let mut got = 0;
-        while got < window.len() {
-            let n = file.read(&mut window[got..])?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
-        let hay = &window[..got];
+        window.clear();
+        file.by_ref().take(SEARCH_WINDOW as u64).read_to_end(&mut window)?;
+        let hay = &window[..];
         let mut from = 0;
         while let Some(p) = finder.find(&hay[from..]) {
             let at = from + p + 2;
@@ -65,11 +57,8 @@ fn cut_points(file: &mut File, size: u64, pieces: usize) -> std::io::Result<Vec<
 fn read_chunk(path: &str, start: u64, end: u64, continuation: bool, last: bool) -> Result<Chunk, Error> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     f.seek(SeekFrom::Start(start)).map_err(|e| Error::io(path, e))?;
-    let mut lines = LineReader::new(f.take(end - start), MAX_LINE_PIECE);
     let mut ex = if continuation { Extractor::continuation(path) } else { Extractor::new(path) };
-    while let Some(l) = lines.next_line().map_err(|e| Error::io(path, e))? {
-        ex.line(&l);
-    }
+    crate::feed_lines(f.take(end - start), &mut ex, path)?;
     Ok(ex.finish_chunk(last))
 }
 

@@ -282,7 +282,7 @@ pub fn is_system(d: &Dump, g: &Goroutine) -> bool {
 
 /// The lock site's function, if any.
 pub fn site_func(d: &Dump, w: &Wait) -> Option<FuncId> {
-    w.site.map(|i| d.sites[d.frames[i as usize].site.0 as usize].func)
+    w.site.map(|i| d.site_at(i).func)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::analysis::{Analysis, Blocker};
 use crate::holders::{Confidence, Holder, short};
 use crate::locks::{Lock, Mode};
 use crate::model::{Dump, Frame};
+use crate::report::groups::state_of;
 use crate::report::summary::program_of;
 
 /// Frames of a holder's stack shown.
@@ -76,13 +77,6 @@ fn lock_name(d: &Dump, l: &Lock) -> String {
 
 fn id_of(d: &Dump, g: usize) -> String {
     d.goroutines[g].id.map_or("(no id)".to_string(), |i| i.to_string())
-}
-
-fn state_of(d: &Dump, g: usize) -> &str {
-    match d.state(&d.goroutines[g]) {
-        "" => "state unknown",
-        s => s,
-    }
 }
 
 fn write_blocker(w: &mut dyn Write, a: &Analysis<'_>, n: usize, b: &Blocker) -> io::Result<()> {

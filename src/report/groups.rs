@@ -157,6 +157,14 @@ pub fn write_text(w: &mut dyn Write, d: &Dump, sim: Similarity, groups: &[Group]
     writeln!(w)
 }
 
+/// A goroutine's state as reports show it (a header-less goroutine has none).
+pub(crate) fn state_of(d: &Dump, g: usize) -> &str {
+    match d.state(&d.goroutines[g]) {
+        "" => "state unknown",
+        s => s,
+    }
+}
+
 /// Writes goroutines folded by stack shape, one line each: count, state (with the longest
 /// wait), the first application frames; then their ids. `note` adds a word to a group's line
 /// (e.g. ` (read)` for RWMutex readers). Used under findings and in diffs.
@@ -177,10 +185,7 @@ pub fn write_shapes(
             .take(4)
             .map(|f| short(&f.func.full))
             .collect();
-        let state = match d.state(gr) {
-            "" => "state unknown",
-            s => s,
-        };
+        let state = state_of(d, first);
         let mins = g.members.iter().filter_map(|&i| d.goroutines[i].wait_minutes).max();
         let mins = mins.map_or(String::new(), |m| format!(", ≤{m} min"));
         writeln!(w, "     {:>5} × [{state}{mins}]{} {}", g.count, note(first), path.join(" ← "))?;
