@@ -1,14 +1,19 @@
 //! Time of each analysis stage on one file, best of 5: `cargo run --release --example stage_times FILE`.
+//! `stage_times FILE parse N` times only the parse, best of N: steadier for comparing two builds.
 //! A tool for finding where the time goes; the benchmark proper is `cargo bench`.
 
 use std::time::Instant;
 
 use holdup::{graph, group, holders, locks, waits};
 
-fn best<T>(name: &str, mut f: impl FnMut() -> T) -> T {
+fn best<T>(name: &str, f: impl FnMut() -> T) -> T {
+    best_of(5, name, f)
+}
+
+fn best_of<T>(runs: usize, name: &str, mut f: impl FnMut() -> T) -> T {
     let mut best = f64::MAX;
     let mut out = None;
-    for _ in 0..5 {
+    for _ in 0..runs {
         let t = Instant::now();
         let r = f();
         best = best.min(t.elapsed().as_secs_f64());
@@ -21,6 +26,11 @@ fn best<T>(name: &str, mut f: impl FnMut() -> T) -> T {
 fn main() {
     let path = std::env::args().nth(1).expect("usage: stage_times FILE");
     let bytes = std::fs::read(&path).expect("read input");
+    if std::env::args().nth(2).as_deref() == Some("parse") {
+        let runs = std::env::args().nth(3).and_then(|n| n.parse().ok()).unwrap_or(15);
+        best_of(runs, "parse", || holdup::read_dumps_from(&bytes[..], &path).expect("parse"));
+        return;
+    }
     let dumps = best("parse", || holdup::read_dumps_from(&bytes[..], &path).expect("parse"));
     let d = &dumps[0];
     println!("args_text {} bytes, {} frames", d.args_text.len(), d.frames.len());

@@ -855,24 +855,35 @@ pub(crate) fn trim_indent(mut line: &[u8]) -> &[u8] {
 /// ` fp=0x… sp=0x… pc=0x…`, the optional ` +0x1d`, the line number. The path is never
 /// scanned, so long paths cost nothing and paths with spaces need no special case.
 fn file_line_ends(text: &[u8]) -> Option<(usize, usize)> {
-    let key_end = match strip_hex_back(text, b" pc=0x") {
-        Some(p) => {
-            // ` fp=0x… sp=0x… pc=0x…` as a whole, or it is not Go's suffix.
-            let sp = strip_hex_back(&text[..p], b" sp=0x")?;
-            strip_hex_back(&text[..sp], b" fp=0x")?
-        }
-        None => text.len(),
+    // The hex digits that end the line belong to ` pc=0x…` or ` +0x…`: found once for both.
+    let hex = hex_run_start(text);
+    let head_end = if hex < text.len() && text[..hex].ends_with(b" pc=0x") {
+        // ` fp=0x… sp=0x… pc=0x…` as a whole, or it is not Go's suffix.
+        let sp = strip_hex_back(&text[..hex - 6], b" sp=0x")?;
+        let key_end = strip_hex_back(&text[..sp], b" fp=0x")?;
+        let head_end = strip_hex_back(&text[..key_end], b" +0x").unwrap_or(key_end);
+        return ends_in_line_number(&text[..head_end]).then_some((head_end, key_end));
+    } else if hex < text.len() && text[..hex].ends_with(b" +0x") {
+        hex - 4
+    } else {
+        text.len()
     };
-    let key = &text[..key_end];
-    let head_end = strip_hex_back(key, b" +0x").unwrap_or(key_end);
-    ends_in_line_number(&key[..head_end]).then_some((head_end, key_end))
+    ends_in_line_number(&text[..head_end]).then_some((head_end, text.len()))
+}
+
+/// Where the run of hex digits that ends `text` starts.
+fn hex_run_start(text: &[u8]) -> usize {
+    let mut i = text.len();
+    while i > 0 && text[i - 1].is_ascii_hexdigit() {
+        i -= 1;
+    }
+    i
 }
 
 /// If `text` ends in `tag` followed by hex digits, where `tag` starts.
 fn strip_hex_back(text: &[u8], tag: &[u8]) -> Option<usize> {
-    let digits = text.iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
-    let before = text.len() - digits;
-    (digits > 0 && text[..before].ends_with(tag)).then(|| before - tag.len())
+    let before = hex_run_start(text);
+    (before < text.len() && text[..before].ends_with(tag)).then(|| before - tag.len())
 }
 
 /// Whether `head` ends in `:` and a line number.
@@ -990,6 +1001,19 @@ mod tests {
         assert!(looks_like_file_line(b"?:0"));
         assert!(looks_like_file_line(b"/x.go:12 +0x1d"));
         assert!(!looks_like_file_line(b"goroutine running on other thread; stack unavailable"));
+        // (head end, key end): the key drops ` fp= sp= pc=`, the head also drops ` +0x…`.
+        let ends = |t: &str| file_line_ends(t.as_bytes());
+        assert_eq!(ends("/x.go:12 +0x1d"), Some((8, 14)));
+        assert_eq!(ends("/x.go:12"), Some((8, 8)));
+        assert_eq!(ends("/x.go:12 +0x1d fp=0xc0 sp=0xc1 pc=0x4a"), Some((8, 14)));
+        assert_eq!(ends("/x.go:12 fp=0xc0 sp=0xc1 pc=0x4a"), Some((8, 8)));
+        assert_eq!(ends("/x.go:12 +0x1d sp=0xc1 pc=0x4a"), None, "pc= without fp= is not Go's suffix");
+        assert_eq!(ends("/x.go:12 +0x"), None);
+        assert_eq!(ends("/x.go:1abc"), None);
+        assert_eq!(ends("/x.go +0x1d"), None);
+        assert_eq!(ends(":5"), Some((2, 2)));
+        assert_eq!(ends("5"), None);
+        assert_eq!(ends(""), None);
         assert_eq!(trim_indent(b"\\t/x.go:1"), b"/x.go:1");
         assert_eq!(trim_indent(b"        /x.go:1"), b"/x.go:1");
     }
