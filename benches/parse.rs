@@ -56,8 +56,8 @@ fn stages(c: &mut Criterion) {
             })
         });
         // Extraction and parsing are one pass over the lines.
-        g.bench_function("parse", |b| b.iter(|| holdup::read_dumps_from(&bytes[..], "bench").unwrap()));
-        let dumps = holdup::read_dumps_from(&bytes[..], "bench").unwrap();
+        g.bench_function("parse", |b| b.iter(|| holdup::read_dumps(&bytes, "bench").unwrap()));
+        let dumps = holdup::read_dumps(&bytes, "bench").unwrap();
         g.bench_function("analyze", |b| {
             b.iter(|| dumps.iter().map(|d| holdup::analysis::analyze(d).locks.len()).sum::<usize>())
         });

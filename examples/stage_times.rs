@@ -28,10 +28,10 @@ fn main() {
     let bytes = std::fs::read(&path).expect("read input");
     if std::env::args().nth(2).as_deref() == Some("parse") {
         let runs = std::env::args().nth(3).and_then(|n| n.parse().ok()).unwrap_or(15);
-        best_of(runs, "parse", || holdup::read_dumps_from(&bytes[..], &path).expect("parse"));
+        best_of(runs, "parse", || holdup::read_dumps(&bytes, &path).expect("parse"));
         return;
     }
-    let dumps = best("parse", || holdup::read_dumps_from(&bytes[..], &path).expect("parse"));
+    let dumps = best("parse", || holdup::read_dumps(&bytes, &path).expect("parse"));
     let d = &dumps[0];
     println!("args_text {} bytes, {} frames", d.args_text.len(), d.frames.len());
     best("words", || holdup::model::ArgWords::new(&d.args_text).filter(|w| !w.unreliable).count());

@@ -203,6 +203,9 @@ pub struct Extractor {
     continuation_closed_by_end: bool,
     /// The chunk's opening continuation dump held goroutines (and is `dumps[0]`).
     continuation_kept: bool,
+    /// How many bytes the input holds, if known: a dump opened at offset `o` reserves its
+    /// tables for the `size_hint - o` bytes that may follow (see `DumpBuilder::reserve_for`).
+    size_hint: u64,
 }
 
 /// How a chunk of a file ended, for stitching chunks that were read in parallel.
@@ -255,6 +258,17 @@ impl Extractor {
             scratch: Vec::new(),
             continuation_closed_by_end: false,
             continuation_kept: false,
+            size_hint: 0,
+        }
+    }
+
+    /// Says how many bytes the input holds, so that dumps can size their tables once
+    /// instead of growing them by copying.
+    pub fn size_hint(&mut self, bytes: u64) {
+        self.size_hint = bytes;
+        if let Some(o) = self.open.as_mut().filter(|o| o.b.is_empty()) {
+            let at = o.b.dump().span.start_byte;
+            o.b.reserve_for(bytes.saturating_sub(at));
         }
     }
 
@@ -306,6 +320,18 @@ impl Extractor {
     pub fn line(&mut self, l: &Line<'_>) {
         self.last_line = l.number;
         self.last_end = l.offset + l.text.len() as u64;
+        // Nearly every line is whole, outside any quoted dump, and not a docker json-file
+        // record: it goes straight on, and the rest stays out of this hot path.
+        if !l.partial && !l.continued && self.escaped.is_none() && l.text.first() != Some(&b'{') {
+            self.text_line(l.text, l.number, l.offset);
+            return;
+        }
+        self.unusual_line(l);
+    }
+
+    /// A piece of an over-long line, a line inside a quoted dump, or a json-file record.
+    #[inline(never)]
+    fn unusual_line(&mut self, l: &Line<'_>) {
         if self.escaped.is_some() && self.feed_escaped(l) {
             return;
         }
@@ -389,11 +415,7 @@ impl Extractor {
                     return;
                 }
                 Fed::DuplicateId => {
-                    let kind = o.b.dump().kind;
-                    let prefix = o.prefix.clone();
-                    self.close(End::Boundary);
-                    self.open_dump(kind, prefix, number, offset, false);
-                    self.text_line(raw, number, offset);
+                    self.restart_dump(raw, number, offset);
                     return;
                 }
                 Fed::Unknown => {}
@@ -402,7 +424,19 @@ impl Extractor {
         self.examine(raw, number, offset);
     }
 
+    /// A header repeated a goroutine id: a second dump of the same shape starts at it.
+    #[inline(never)]
+    fn restart_dump(&mut self, raw: &[u8], number: u64, offset: u64) {
+        let Some(o) = self.open.as_ref() else { return };
+        let kind = o.b.dump().kind;
+        let prefix = o.prefix.clone();
+        self.close(End::Boundary);
+        self.open_dump(kind, prefix, number, offset, false);
+        self.text_line(raw, number, offset);
+    }
+
     /// A line the open dump (if any) did not take: look for dump boundaries and starts.
+    #[inline(never)]
     fn examine(&mut self, raw: &[u8], number: u64, offset: u64) {
         if let Some(p) = memchr::memmem::find(raw, b"=== ") {
             // The END marker ends its line; inside a quoted log message it is followed by the
@@ -542,6 +576,9 @@ impl Extractor {
 
     fn open_dump(&mut self, kind: DumpKind, prefix: Prefix, number: u64, offset: u64, marker: bool) {
         let mut b = DumpBuilder::new(&self.source, kind);
+        if self.size_hint > offset {
+            b.reserve_for(self.size_hint - offset);
+        }
         let d = b.dump_mut();
         d.span.first_line = number;
         d.span.last_line = number;

@@ -22,7 +22,7 @@ pub fn open(path: &str) -> io::Result<Box<dyn Read + Send>> {
 }
 
 /// Wraps `reader` in a gzip decoder if its first bytes are the gzip magic.
-pub fn sniff_gzip(mut reader: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+pub fn sniff_gzip<'a>(mut reader: Box<dyn Read + Send + 'a>) -> io::Result<Box<dyn Read + Send + 'a>> {
     let mut head = [0u8; 2];
     let mut got = 0;
     while got < head.len() {

@@ -50,7 +50,13 @@ pub const MAX_LINE_PIECE: usize = 4 << 20;
 /// Reads every dump in `reader` (already decompressed), naming the input `source` in
 /// messages. Fails only on I/O errors; an input without any dump yields an empty list.
 pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Error> {
+    read_sized(reader, source, 0)
+}
+
+/// [`read_dumps_from`] for an input of about `size_hint` bytes (0: unknown).
+fn read_sized<R: Read>(reader: R, source: &str, size_hint: u64) -> Result<Vec<Dump>, Error> {
     let mut ex = extract::Extractor::new(source);
+    ex.size_hint(size_hint);
     feed_lines(reader, &mut ex, source)?;
     Ok(ex.finish())
 }
@@ -88,8 +94,8 @@ fn parallel_read(path: &str) -> Result<Option<Vec<Dump>>, Error> {
 
 /// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic.
 pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
-    let reader = input::sniff_gzip(Box::new(std::io::Cursor::new(bytes.to_vec()))).map_err(|e| Error::io(source, e))?;
-    read_dumps_from(reader, source)
+    let reader = input::sniff_gzip(Box::new(bytes)).map_err(|e| Error::io(source, e))?;
+    read_sized(reader, source, bytes.len() as u64)
 }
 
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
@@ -99,7 +105,9 @@ pub fn read_path(path: &str) -> Result<Vec<Dump>, Error> {
         Some(dumps) => dumps,
         None => {
             let reader = input::open(path).map_err(|e| Error::io(path, e))?;
-            read_dumps_from(reader, path)?
+            // A plain file's size bounds its text; a compressed file's still helps.
+            let size = std::fs::metadata(path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len());
+            read_sized(reader, path, size)?
         }
     };
     if dumps.is_empty() {

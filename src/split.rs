@@ -58,6 +58,7 @@ fn read_chunk(path: &str, start: u64, end: u64, continuation: bool, last: bool) 
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     f.seek(SeekFrom::Start(start)).map_err(|e| Error::io(path, e))?;
     let mut ex = if continuation { Extractor::continuation(path) } else { Extractor::new(path) };
+    ex.size_hint(end - start);
     crate::feed_lines(f.take(end - start), &mut ex, path)?;
     Ok(ex.finish_chunk(last))
 }
