@@ -98,6 +98,35 @@ pub struct Clues {
     pub fp_sp_pc: bool,
 }
 
+/// The goroutine ids seen in a dump, to notice a second dump that starts without a
+/// boundary (its ids repeat). Ids are small sequential numbers in practice: a bit set holds
+/// the first 2^24 of them, which costs one bit test per header where a hash set cost a
+/// cache miss into a table of a few megabytes; larger ids go to a hash set.
+#[derive(Default)]
+struct IdSet {
+    bits: Vec<u64>,
+    large: HashSet<u64>,
+}
+
+impl IdSet {
+    const DENSE: u64 = 1 << 24;
+
+    /// Adds `id`; false if it was already there.
+    fn insert(&mut self, id: u64) -> bool {
+        if id >= Self::DENSE {
+            return self.large.insert(id);
+        }
+        let (word, bit) = ((id / 64) as usize, id % 64);
+        if word >= self.bits.len() {
+            // Grows to a power of two past the id, so sequential ids grow it a few times.
+            self.bits.resize((word + 1).next_power_of_two(), 0);
+        }
+        let fresh = self.bits[word] & (1 << bit) == 0;
+        self.bits[word] |= 1 << bit;
+        fresh
+    }
+}
+
 /// Builds one [`Dump`] from its clean lines.
 pub struct DumpBuilder {
     d: Dump,
@@ -112,7 +141,7 @@ pub struct DumpBuilder {
     site_prints: Vec<(u64, u64, u32)>,
     func_index: HashMap<String, FuncId>,
     state_index: HashMap<Vec<u8>, StateId>,
-    ids: HashSet<u64>,
+    ids: IdSet,
     scratch: Vec<u8>,
     body: Body,
     cur: Option<Goroutine>,
@@ -144,7 +173,7 @@ impl DumpBuilder {
             site_prints: Vec::new(),
             func_index: HashMap::new(),
             state_index: HashMap::new(),
-            ids: HashSet::new(),
+            ids: IdSet::default(),
             scratch: Vec::new(),
             body: Body::Between,
             cur: None,
@@ -1012,6 +1041,18 @@ mod tests {
         assert_eq!(split_call(b"a/b.(*T).(a/b.f)-fm(0x1)"), Some((&b"a/b.(*T).(a/b.f)-fm"[..], &b"0x1"[..])));
         assert_eq!(split_call(b"exit status 2"), None);
         assert_eq!(split_call(b"some text (with spaces)"), None);
+    }
+
+    #[test]
+    fn id_set_notices_repeats_small_and_large() {
+        let mut ids = IdSet::default();
+        for id in [1, 63, 64, 5000, IdSet::DENSE - 1, IdSet::DENSE, u64::MAX] {
+            assert!(ids.insert(id), "{id} is new");
+        }
+        for id in [1, 63, 64, 5000, IdSet::DENSE - 1, IdSet::DENSE, u64::MAX] {
+            assert!(!ids.insert(id), "{id} repeats");
+        }
+        assert!(ids.insert(0) && ids.insert(65) && ids.insert(IdSet::DENSE + 1));
     }
 
     #[test]
