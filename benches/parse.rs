@@ -47,7 +47,7 @@ fn stages(c: &mut Criterion) {
         // The floor: splitting the input into lines, which extraction and parsing share.
         g.bench_function("lines", |b| {
             b.iter(|| {
-                let mut r = holdup::input::LineReader::new(&bytes[..], holdup::MAX_LINE_PIECE);
+                let mut r = holdup::input::LineReader::from_slice(&bytes, holdup::MAX_LINE_PIECE);
                 let mut n = 0u64;
                 while let Some(l) = r.next_line().unwrap() {
                     n += l.text.len() as u64;

@@ -33,7 +33,13 @@ fn main() {
     }
     let dumps = best("parse", || holdup::read_dumps(&bytes, &path).expect("parse"));
     let d = &dumps[0];
-    println!("args_text {} bytes, {} frames, {} sites, {} funcs", d.args_text.len(), d.frames.len(), d.sites.len(), d.funcs.len());
+    println!(
+        "args_text {} bytes, {} frames, {} sites, {} funcs",
+        d.args_text.len(),
+        d.frames.len(),
+        d.sites.len(),
+        d.funcs.len()
+    );
     best("words", || holdup::model::ArgWords::new(&d.args_text).filter(|w| !w.unreliable).count());
     let w = best("waits", || waits::classify_all(d));
     let l = best("locks", || locks::group(d, &w));

@@ -52,21 +52,86 @@ pub struct Line<'a> {
     pub continued: bool,
 }
 
-/// Splits a reader into lines using one buffer that never grows past a fixed limit.
-pub struct LineReader<R> {
+/// Where a [`LineReader`] gets its bytes: a reader copied into a reused buffer, or a byte
+/// slice already in memory, read in place.
+pub trait Source {
+    /// The bytes held, from the oldest one still needed.
+    fn window(&self) -> &[u8];
+    /// Forgets the first `n` bytes of the window; `end` bytes of it are filled.
+    fn discard(&mut self, n: usize, end: usize);
+    /// Makes bytes available after the first `end` of the window; returns how many (0 at
+    /// the end of the input).
+    fn more(&mut self, end: usize) -> io::Result<usize>;
+}
+
+/// A reader's bytes, copied into one buffer that only grows for an over-long line.
+pub struct ReadSource<R> {
     inner: R,
     buf: Vec<u8>,
+}
+
+impl<R: Read> Source for ReadSource<R> {
+    fn window(&self) -> &[u8] {
+        &self.buf
+    }
+
+    fn discard(&mut self, n: usize, end: usize) {
+        self.buf.copy_within(n..end, 0);
+    }
+
+    fn more(&mut self, end: usize) -> io::Result<usize> {
+        let want = end + READ_SIZE;
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[end..]) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// A byte slice read in place: lines borrow it, nothing is copied.
+pub struct SliceSource<'a> {
+    bytes: &'a [u8],
+    /// Offset in `bytes` of the window's first byte.
+    base: usize,
+}
+
+impl Source for SliceSource<'_> {
+    fn window(&self) -> &[u8] {
+        &self.bytes[self.base..]
+    }
+
+    fn discard(&mut self, n: usize, _end: usize) {
+        self.base += n;
+    }
+
+    fn more(&mut self, end: usize) -> io::Result<usize> {
+        // The window grows a read's worth at a time, so that newlines are found block by
+        // block, each block still in cache when its lines are parsed.
+        Ok((self.bytes.len() - self.base - end).min(READ_SIZE))
+    }
+}
+
+/// Splits an input into lines with bounded memory: a reader through one reused buffer, or
+/// a byte slice in place.
+pub struct LineReader<S> {
+    src: S,
     start: usize,
     end: usize,
     eof: bool,
-    /// Number of the line that `buf[start..]` begins.
+    /// Number of the line that `window[start..]` begins.
     number: u64,
-    /// Input offset of `buf[start]`.
+    /// Input offset of `window[start]`.
     offset: u64,
     max_piece: usize,
     continuing: bool,
-    /// Newline positions in `buf`, found once per read with one vectorised scan: calling
-    /// `memchr` per line costs more than the search itself on 60-byte lines.
+    /// Newline positions in the window, found once per read with one vectorised scan:
+    /// calling `memchr` per line costs more than the search itself on 60-byte lines.
     newlines: Vec<u32>,
     /// Index into `newlines` of the first newline at or after `start`.
     next_newline: usize,
@@ -75,19 +140,31 @@ pub struct LineReader<R> {
 /// Default size of a read.
 const READ_SIZE: usize = 1 << 20;
 
-impl<R: Read> LineReader<R> {
+impl<R: Read> LineReader<ReadSource<R>> {
     /// Reads `inner` line by line; lines longer than `max_piece` bytes come out in pieces.
     pub fn new(inner: R, max_piece: usize) -> Self {
-        let max_piece = max_piece.max(16);
+        LineReader::with_source(ReadSource { inner, buf: Vec::new() }, max_piece)
+    }
+}
+
+impl<'a> LineReader<SliceSource<'a>> {
+    /// Reads `bytes` line by line without copying them; lines longer than `max_piece` bytes
+    /// come out in pieces, as from [`LineReader::new`].
+    pub fn from_slice(bytes: &'a [u8], max_piece: usize) -> Self {
+        LineReader::with_source(SliceSource { bytes, base: 0 }, max_piece)
+    }
+}
+
+impl<S: Source> LineReader<S> {
+    fn with_source(src: S, max_piece: usize) -> Self {
         LineReader {
-            inner,
-            buf: Vec::new(),
+            src,
             start: 0,
             end: 0,
             eof: false,
             number: 1,
             offset: 0,
-            max_piece,
+            max_piece: max_piece.max(16),
             continuing: false,
             newlines: Vec::new(),
             next_newline: 0,
@@ -133,7 +210,7 @@ impl<R: Read> LineReader<R> {
         if !partial {
             self.number += 1;
         }
-        let mut text = &self.buf[s..e];
+        let mut text = &self.src.window()[s..e];
         if !partial && text.last() == Some(&b'\r') {
             text = &text[..text.len() - 1];
         }
@@ -142,7 +219,7 @@ impl<R: Read> LineReader<R> {
 
     fn fill(&mut self) -> io::Result<()> {
         if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
+            self.src.discard(self.start, self.end);
             let shift = self.start as u32;
             self.newlines.drain(..self.next_newline);
             for p in &mut self.newlines {
@@ -152,26 +229,15 @@ impl<R: Read> LineReader<R> {
             self.end -= self.start;
             self.start = 0;
         }
-        let want = self.end + READ_SIZE;
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
+        let n = self.src.more(self.end)?;
+        if n == 0 {
+            self.eof = true;
+            return Ok(());
         }
-        loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    let from = self.end;
-                    push_newlines(&self.buf[from..from + n], from as u32, &mut self.newlines);
-                    self.end += n;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let from = self.end;
+        push_newlines(&self.src.window()[from..from + n], from as u32, &mut self.newlines);
+        self.end += n;
+        Ok(())
     }
 }
 
@@ -217,13 +283,38 @@ fn push_newlines_sse2(bytes: &[u8], base: u32, out: &mut Vec<u32>) {
 mod tests {
     use super::*;
 
-    fn lines(input: &[u8], max: usize) -> Vec<(String, u64, bool, bool)> {
-        let mut r = LineReader::new(input, max);
+    type Seen = Vec<(String, u64, u64, bool, bool)>;
+
+    fn collect<S: Source>(mut r: LineReader<S>) -> Seen {
         let mut out = Vec::new();
         while let Some(l) = r.next_line().unwrap() {
-            out.push((String::from_utf8_lossy(l.text).into_owned(), l.number, l.partial, l.continued));
+            out.push((String::from_utf8_lossy(l.text).into_owned(), l.number, l.offset, l.partial, l.continued));
         }
         out
+    }
+
+    /// The lines of `input` as (text, number, partial, continued), checking on the way that
+    /// a reader and the slice in place give the same lines, numbers and offsets.
+    fn lines(input: &[u8], max: usize) -> Vec<(String, u64, bool, bool)> {
+        let read = collect(LineReader::new(input, max));
+        assert_eq!(read, collect(LineReader::from_slice(input, max)), "reader and slice disagree");
+        read.into_iter().map(|(t, n, _, p, c)| (t, n, p, c)).collect()
+    }
+
+    #[test]
+    fn slices_read_in_place_give_the_lines_a_reader_gives() {
+        // Blocks of a read (1 MiB) and over-long pieces both cut through lines here.
+        let mut text = Vec::new();
+        for i in 0..40_000u32 {
+            text.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, (i % 97) as usize));
+            text.extend_from_slice(if i % 13 == 0 { b"\r\n" } else { b"\n" });
+        }
+        text.extend(std::iter::repeat_n(b'z', 3 << 20));
+        text.extend_from_slice(b"\ntail without newline");
+        for max in [64, 1 << 20, 4 << 20] {
+            let got = lines(&text, max);
+            assert!(got.len() > 40_000, "max {max}");
+        }
     }
 
     #[test]

@@ -55,15 +55,23 @@ pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Er
 
 /// [`read_dumps_from`] for an input of about `size_hint` bytes (0: unknown).
 fn read_sized<R: Read>(reader: R, source: &str, size_hint: u64) -> Result<Vec<Dump>, Error> {
+    read_lines(input::LineReader::new(reader, MAX_LINE_PIECE), source, size_hint)
+}
+
+/// Reads every dump in the lines of `lines`, from an input of about `size_hint` bytes.
+fn read_lines<S: input::Source>(lines: input::LineReader<S>, source: &str, size_hint: u64) -> Result<Vec<Dump>, Error> {
     let mut ex = extract::Extractor::new(source);
     ex.size_hint(size_hint);
-    feed_lines(reader, &mut ex, source)?;
+    feed_lines(lines, &mut ex, source)?;
     Ok(ex.finish())
 }
 
-/// Hands every line of `reader` to `ex`.
-pub(crate) fn feed_lines<R: Read>(reader: R, ex: &mut extract::Extractor, source: &str) -> Result<(), Error> {
-    let mut lines = input::LineReader::new(reader, MAX_LINE_PIECE);
+/// Hands every line of `lines` to `ex`.
+pub(crate) fn feed_lines<S: input::Source>(
+    mut lines: input::LineReader<S>,
+    ex: &mut extract::Extractor,
+    source: &str,
+) -> Result<(), Error> {
     while let Some(l) = lines.next_line().map_err(|e| Error::io(source, e))? {
         ex.line(&l);
     }
@@ -94,8 +102,12 @@ fn parallel_read(path: &str) -> Result<Option<Vec<Dump>>, Error> {
 
 /// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic.
 pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
-    let reader = input::sniff_gzip(Box::new(bytes)).map_err(|e| Error::io(source, e))?;
-    read_sized(reader, source, bytes.len() as u64)
+    if bytes.starts_with(&input::GZIP_MAGIC) {
+        let reader = input::sniff_gzip(Box::new(bytes)).map_err(|e| Error::io(source, e))?;
+        return read_sized(reader, source, bytes.len() as u64);
+    }
+    // Plain text is read in place: lines borrow `bytes`, nothing is copied.
+    read_lines(input::LineReader::from_slice(bytes, MAX_LINE_PIECE), source, bytes.len() as u64)
 }
 
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
