@@ -624,6 +624,9 @@ struct Scratch {
     waiting: Vec<bool>,
     /// Per stack shape: a counter for [`Index::shares`].
     per_shape: Vec<u32>,
+    /// Per stack shape: at work in the lock's code (2), not (1), not yet known (0); zeroed
+    /// after each lock.
+    at_work: Vec<u8>,
 }
 
 impl Scratch {
@@ -633,6 +636,7 @@ impl Scratch {
             whys: Vec::new(),
             waiting: vec![false; goroutines],
             per_shape: vec![0; goroutines],
+            at_work: vec![0; goroutines],
         }
     }
 }
@@ -653,7 +657,7 @@ fn infer_one(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut 
 /// Scores the candidates of one lock (`scratch.waiting` marks its waiters) and keeps the best.
 fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scratch) -> Vec<Holder> {
     let d = ix.d;
-    let Scratch { cands, whys, waiting, per_shape } = scratch;
+    let Scratch { cands, whys, waiting, per_shape, at_work } = scratch;
     let eligible = |g: usize| ix.candidate[g] && !waiting[g];
     let mut add = |g: usize, score: f64, why: Why, cands: &mut Cands| -> usize {
         cands.entry(g).score += score;
@@ -771,17 +775,28 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     // lock site's package, reach a method of its type — `removePath` in `(*Root).Remove`
     // sleeping, reading or waiting there while waiters queue on the Root's lock.
     if let Some(t) = site_type {
+        let code = TypeCode::new(d, t.0, t.1);
         // A goroutine queued on another lock of the same type (its own lock site is a method
         // of the type) is waiting to enter that code, not at work in it.
         let queued = |g: usize| {
-            waits[g].kind.is_lock()
-                && crate::waits::site_func(d, &waits[g]).is_some_and(|f| d.func(f).receiver_type() == Some(t.1))
+            waits[g].kind.is_lock() && crate::waits::site_func(d, &waits[g]).is_some_and(|f| code.of_type(f))
+        };
+        // Whether a goroutine is at work depends on its functions alone, so it is worked out
+        // once per stack shape: tens of thousands of goroutines share a few hundred shapes.
+        let memo = &mut *at_work;
+        let mut at_work_shape = |g: usize| {
+            let k = ix.shape[g] as usize;
+            if memo[k] == 0 {
+                memo[k] = if at_work_in(ix, g, &code) { 2 } else { 1 };
+            }
+            memo[k] == 2
         };
         let here: Vec<usize> = ix
             .by_package
             .get(t.0)
-            .map(|v| v.iter().copied().filter(|&g| eligible(g) && !queued(g) && at_work_in(ix, g, t.0, t.1)).collect())
+            .map(|v| v.iter().copied().filter(|&g| eligible(g) && !queued(g) && at_work_shape(g)).collect())
             .unwrap_or_default();
+        at_work.fill(0);
         let share = ix.shares(&here, per_shape);
         for (&g, share) in here.iter().zip(share) {
             add(g, 4.0 * share, Why::AtWork, cands);
@@ -889,28 +904,63 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
 /// method of type `ty` of that package. A goroutine that is a closure of the type parked in
 /// its own body (`(*State).Wait.func1`, a signal-handler loop) is an idle worker, not code
 /// that took the lock on the way; `go h.Flush()` blocked inside `Flush` still counts.
-fn at_work_in(ix: &Index<'_>, g: usize, pkg: &str, ty: &str) -> bool {
+fn at_work_in(ix: &Index<'_>, g: usize, code: &TypeCode) -> bool {
     let d = ix.d;
     // Most goroutines are elsewhere: their innermost application frame says so at once.
     match ix.top_app[g] {
         u32::MAX => return false,
-        fi if d.func_at(fi).package() != pkg => return false,
+        fi if !code.in_package(d.site_at(fi).func) => return false,
         _ => {}
     }
     let gr = &d.goroutines[g];
-    let mut apps =
-        gr.frames.clone().map(|i| d.site_at(i).func).filter(|f| ix.app[f.0 as usize]).map(|f| d.func(f)).peekable();
+    let mut apps = gr.frames.clone().map(|i| d.site_at(i).func).filter(|f| ix.app[f.0 as usize]).peekable();
     while let Some(func) = apps.next() {
-        if func.package() != pkg {
+        if !code.in_package(func) {
             return false;
         }
-        if func.receiver_type() == Some(ty) {
-            let name = func.name();
-            let closure = name.contains(".func") || name.contains("gowrap");
-            return apps.peek().is_some() || !closure;
+        if code.of_type(func) {
+            return apps.peek().is_some() || !code.closure(func);
         }
     }
     false
+}
+
+/// For one lock site's package and receiver type: per function, whether it is in the
+/// package, a method of the type, and a closure. Worked out once per lock from the names,
+/// so that the at-work rule compares no strings per frame.
+struct TypeCode(Vec<u8>);
+
+impl TypeCode {
+    const IN_PACKAGE: u8 = 1;
+    const OF_TYPE: u8 = 2;
+    const CLOSURE: u8 = 4;
+
+    fn new(d: &Dump, pkg: &str, ty: &str) -> Self {
+        TypeCode(
+            d.funcs
+                .iter()
+                .map(|f| {
+                    let name = f.name();
+                    u8::from(f.package() == pkg) * Self::IN_PACKAGE
+                        + u8::from(f.receiver_type() == Some(ty)) * Self::OF_TYPE
+                        + u8::from(name.contains(".func") || name.contains("gowrap")) * Self::CLOSURE
+                })
+                .collect(),
+        )
+    }
+
+    fn in_package(&self, f: FuncId) -> bool {
+        self.0[f.0 as usize] & Self::IN_PACKAGE != 0
+    }
+
+    /// A method of the type (of any package, as `receiver_type` compares).
+    fn of_type(&self, f: FuncId) -> bool {
+        self.0[f.0 as usize] & Self::OF_TYPE != 0
+    }
+
+    fn closure(&self, f: FuncId) -> bool {
+        self.0[f.0 as usize] & Self::CLOSURE != 0
+    }
 }
 
 /// Writes one piece of evidence as a sentence.
