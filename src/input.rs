@@ -1,8 +1,9 @@
 //! Reading inputs: files, standard input and gzip, split into lines with bounded memory.
 //!
-//! Everything downstream sees lines as byte slices borrowed from one reused buffer. A line
-//! longer than the buffer limit is handed out in pieces (`Line::partial`), so a file without
-//! newlines (binary data, one enormous log record) never makes the buffer grow without bound.
+//! Everything downstream sees lines as byte slices borrowed from one reused buffer (a file,
+//! standard input, gzip) or from bytes already in memory, read in place. A line longer than
+//! the limit is handed out in pieces (`Line::partial`), so a file without newlines (binary
+//! data, one enormous log record) never makes the buffer grow without bound.
 
 use std::fs::File;
 use std::io::{self, Read};
