@@ -67,6 +67,23 @@ fn two_dumps_with_the_same_ids_stay_two() {
 }
 
 #[test]
+fn a_bare_dump_starting_at_the_cut_stays_apart() {
+    // Two bare dumps with the same ids, the first one goroutine longer, so that the middle
+    // of the file falls in that goroutine and the two-way cut lands on the second dump's
+    // first header: only the repeated ids tell the stitcher that a new dump starts there.
+    let text = String::from_utf8(s7("file")).unwrap();
+    let bare: String = text.lines().filter(|l| !l.starts_with("===")).map(|l| format!("{l}\n")).collect();
+    let bare = format!("{}\n\n", bare.trim_end());
+    let frame = "main.spin(0x1)\n\t/app/main.go:10 +0x1d\n";
+    let extra = format!("goroutine 999999 [select]:\n{}\n", frame.repeat(40_000));
+    let both = format!("{bare}{extra}{bare}");
+    let dumps = holdup::read_dumps_from(both.as_bytes(), "t").unwrap();
+    assert_eq!(dumps.len(), 2, "a sequential read sees two dumps");
+    // The stitcher must see the repeat and decline, leaving the file to one reader.
+    check("s7-bare-at-cut", both.as_bytes());
+}
+
+#[test]
 fn bare_dumps_without_markers_split_too() {
     let text = String::from_utf8(s7("file")).unwrap();
     let bare: String = text.lines().filter(|l| !l.starts_with("===")).map(|l| format!("{l}\n")).collect();
