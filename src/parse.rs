@@ -103,7 +103,7 @@ pub struct Clues {
 /// the first 2^24 of them, which costs one bit test per header where a hash set cost a
 /// cache miss into a table of a few megabytes; larger ids go to a hash set.
 #[derive(Default)]
-struct IdSet {
+pub(crate) struct IdSet {
     bits: Vec<u64>,
     large: HashSet<u64>,
 }
@@ -112,7 +112,7 @@ impl IdSet {
     const DENSE: u64 = 1 << 24;
 
     /// Adds `id`; false if it was already there.
-    fn insert(&mut self, id: u64) -> bool {
+    pub(crate) fn insert(&mut self, id: u64) -> bool {
         if id >= Self::DENSE {
             return self.large.insert(id);
         }

@@ -8,7 +8,7 @@
 //! repeats a goroutine id (a second dump starting exactly at the cut), the whole file is read
 //! again in one piece, so the result is always what a sequential read gives.
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -147,8 +147,12 @@ fn shift(d: &mut Dump, lines: u64, bytes: u64) {
 /// states, functions and call sites. Returns false if `other` repeats a goroutine id of
 /// `into`: a sequential read would have started a new dump there.
 fn absorb(into: &mut Dump, other: Dump) -> bool {
-    let ids: HashSet<u64> = into.goroutines.iter().filter_map(|g| g.id).collect();
-    if other.goroutines.iter().any(|g| g.id.is_some_and(|id| ids.contains(&id))) {
+    // The ids of `into` are distinct (the parser checked), so inserting `other`'s finds a repeat.
+    let mut ids = crate::parse::IdSet::default();
+    for id in into.goroutines.iter().filter_map(|g| g.id) {
+        ids.insert(id);
+    }
+    if !other.goroutines.iter().filter_map(|g| g.id).all(|id| ids.insert(id)) {
         return false;
     }
     let mut state_index: HashMap<&str, u32> =
