@@ -69,6 +69,10 @@ pub trait Source {
 pub struct ReadSource<R> {
     inner: R,
     buf: Vec<u8>,
+    /// The next read's size: it starts small and doubles up to [`READ_SIZE`], so that a
+    /// small file does not pay for zeroing a buffer sized for a large one (a `check` over
+    /// thousands of 1 kB dumps spent 15% of its time in that `memset`).
+    read_size: usize,
 }
 
 impl<R: Read> Source for ReadSource<R> {
@@ -81,7 +85,8 @@ impl<R: Read> Source for ReadSource<R> {
     }
 
     fn more(&mut self, end: usize) -> io::Result<usize> {
-        let want = end + READ_SIZE;
+        let want = end + self.read_size;
+        self.read_size = (self.read_size * 2).min(READ_SIZE);
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
@@ -138,13 +143,16 @@ pub struct LineReader<S> {
     next_newline: usize,
 }
 
-/// Default size of a read.
+/// Size of a read once the input has proved large, and of the in-place window's steps.
 const READ_SIZE: usize = 1 << 20;
+
+/// Size of the first read from a reader.
+const FIRST_READ_SIZE: usize = 64 << 10;
 
 impl<R: Read> LineReader<ReadSource<R>> {
     /// Reads `inner` line by line; lines longer than `max_piece` bytes come out in pieces.
     pub fn new(inner: R, max_piece: usize) -> Self {
-        LineReader::with_source(ReadSource { inner, buf: Vec::new() }, max_piece)
+        LineReader::with_source(ReadSource { inner, buf: Vec::new(), read_size: FIRST_READ_SIZE }, max_piece)
     }
 }
 
