@@ -8,6 +8,8 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use hashbrown::HashMap;
+use rayon::prelude::*;
 use regex::Regex;
 
 use crate::analysis::analyze;
@@ -281,8 +283,15 @@ struct Loaded {
 fn load(files: &[String]) -> Loaded {
     let mut dumps = Vec::new();
     let mut ok = true;
-    for f in files {
-        match read_path(f) {
+    // Several inputs (a fleet's dumps) are read on every core; messages keep input order.
+    // One input keeps the cores for itself (a large file is split across them).
+    let read: Vec<Result<Vec<Dump>, Error>> = if files.len() > 1 {
+        files.par_iter().map(|f| read_path(f)).collect()
+    } else {
+        files.iter().map(|f| read_path(f)).collect()
+    };
+    for r in read {
+        match r {
             Ok(ds) => {
                 for d in &ds {
                     report_warnings(d);
@@ -338,6 +347,26 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
             }
             cmd_analyze(&cli.files, AnalyzeFormat::Text, out)
         }
+    }
+}
+
+/// How many dumps each input holds, for "dump 2 of 3" headings.
+fn dumps_per_source<'a>(sources: impl Iterator<Item = &'a str>) -> HashMap<&'a str, usize> {
+    let mut n = HashMap::new();
+    for s in sources {
+        *n.entry(s).or_insert(0) += 1;
+    }
+    n
+}
+
+/// `f(dump, its number within its input)` for every dump, in order: on every core when there
+/// are several (each dump's own analysis is parallel only when it is large).
+fn each_dump<'d, T: Send>(dumps: &'d [Dump], f: impl Fn(&'d Dump, usize) -> T + Sync) -> Vec<T> {
+    let idx = indexed(dumps);
+    if idx.len() > 1 {
+        idx.into_par_iter().map(|(i, d)| f(d, i)).collect()
+    } else {
+        idx.into_iter().map(|(i, d)| f(d, i)).collect()
     }
 }
 
@@ -450,7 +479,7 @@ fn cmd_diff(a: &DiffArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
 
 fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     let loaded = load(&a.files);
-    let summaries: Vec<_> = indexed(&loaded.dumps).into_iter().map(|(i, d)| summary::summarize(d, i)).collect();
+    let summaries: Vec<_> = each_dump(&loaded.dumps, summary::summarize);
     match a.format {
         TextOrJson::Json => {
             let doc = serde_json::json!({ "schema": summary::SCHEMA, "dumps": summaries });
@@ -458,9 +487,9 @@ fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
             out.write_all(b"\n")?;
         }
         TextOrJson::Text => {
+            let per_source = dumps_per_source(summaries.iter().map(|s| s.source.as_str()));
             for s in &summaries {
-                let of = summaries.iter().filter(|x| x.source == s.source).count();
-                summary::write_text(out, s, of)?;
+                summary::write_text(out, s, per_source[s.source.as_str()])?;
             }
         }
     }
@@ -469,7 +498,7 @@ fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
 
 fn cmd_analyze(files: &[String], format: AnalyzeFormat, out: &mut dyn Write) -> io::Result<ExitCode> {
     let loaded = load(files);
-    let analyses: Vec<_> = indexed(&loaded.dumps).into_iter().map(|(i, d)| (i, analyze(d))).collect();
+    let analyses: Vec<_> = each_dump(&loaded.dumps, |d, i| (i, analyze(d)));
     match format {
         AnalyzeFormat::Json => {
             let doc = analysis_json::AnalysisDoc {
@@ -481,9 +510,9 @@ fn cmd_analyze(files: &[String], format: AnalyzeFormat, out: &mut dyn Write) -> 
         }
         AnalyzeFormat::Dot => dot::write(out, &analyses)?,
         AnalyzeFormat::Text => {
+            let per_source = dumps_per_source(loaded.dumps.iter().map(|d| d.source.as_str()));
             for (i, a) in &analyses {
-                let of = loaded.dumps.iter().filter(|d| d.source == a.dump.source).count();
-                analysis_text::write(out, a, *i, of)?;
+                analysis_text::write(out, a, *i, per_source[a.dump.source.as_str()])?;
             }
         }
     }

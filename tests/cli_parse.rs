@@ -154,6 +154,31 @@ fn one_bad_input_among_good_ones() {
 }
 
 #[test]
+fn several_inputs_keep_their_order() {
+    // Inputs are read (and dumps analyzed) on every core; the output must not show it.
+    let a = "testdata/corpus/real/dockerd-1.11-state-mutex-rm-ps-waiters.txt";
+    let two = "testdata/check/mixed/sub/service.log";
+    let b = "testdata/corpus/real/go1.4-build-coordinator-statusmu-waiters.txt";
+    let args = [a, two, "missing.txt", b, a, "missing-too.txt"];
+    let want = [(a, 0), (two, 0), (two, 1), (b, 0), (a, 0)];
+    for cmd in ["summary", "analyze"] {
+        let r = parse(&[&[cmd, "--format", "json"][..], &args[..]].concat(), None);
+        assert_eq!(r.code, Some(2), "{cmd}: unreadable inputs make the exit code 2");
+        let errors: Vec<&str> = r.stderr.lines().filter(|l| l.contains("no such file")).collect();
+        assert_eq!(errors, ["holdup: missing.txt: no such file", "holdup: missing-too.txt: no such file"], "{cmd}");
+        let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let got: Vec<(String, u64)> = doc["dumps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["source"].as_str().unwrap().to_string(), d["index"].as_u64().unwrap()))
+            .collect();
+        let want: Vec<(String, u64)> = want.iter().map(|&(s, i)| (s.to_string(), i)).collect();
+        assert_eq!(got, want, "{cmd}: dumps in input order, numbered within their input");
+    }
+}
+
+#[test]
 fn standard_input() {
     let bytes = std::fs::read(common::testdata("corpus/real/dockerd-1.11-state-mutex-rm-ps-waiters.txt")).unwrap();
     let (doc, r) = {
