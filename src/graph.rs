@@ -178,8 +178,7 @@ impl Entries {
             let name = func.name();
             !func.is_stdlib()
                 && !func.is_sync_or_runtime()
-                && !name.contains(".func")
-                && !name.contains("gowrap")
+                && !func.is_closure()
                 && !name.ends_with("-fm")
                 && !name.starts_with("func")
         };

@@ -50,7 +50,7 @@ fn key_hash(d: &Dump, gi: usize, sim: Similarity, hasher: &foldhash::fast::Fixed
         }
         Similarity::Args => {
             h.write_u32(g.state.0);
-            for r in &d.frames[g.frames.start as usize..g.frames.end as usize] {
+            for r in d.frame_recs(g) {
                 h.write_u32(r.site.0);
             }
         }
@@ -75,10 +75,7 @@ fn alike(d: &Dump, a: usize, b: usize, sim: Similarity) -> bool {
         Similarity::Args => {
             ga.state == gb.state
                 && ga.frames.len() == gb.frames.len()
-                && d.frames[ga.frames.start as usize..ga.frames.end as usize]
-                    .iter()
-                    .zip(&d.frames[gb.frames.start as usize..gb.frames.end as usize])
-                    .all(|(x, y)| x.site == y.site)
+                && d.frame_recs(ga).iter().zip(d.frame_recs(gb)).all(|(x, y)| x.site == y.site)
         }
         Similarity::Lines => folded_funcs(d, ga).eq(folded_funcs(d, gb)),
     }

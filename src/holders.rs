@@ -900,8 +900,8 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         .collect()
 }
 
-/// Whether goroutine `g`'s innermost application frames, staying in package `pkg`, reach a
-/// method of type `ty` of that package. A goroutine that is a closure of the type parked in
+/// Whether goroutine `g`'s innermost application frames, staying in the lock site's package,
+/// reach a method of its type (both as `code` was built for). A goroutine that is a closure of the type parked in
 /// its own body (`(*State).Wait.func1`, a signal-handler loop) is an idle worker, not code
 /// that took the lock on the way; `go h.Flush()` blocked inside `Flush` still counts.
 fn at_work_in(ix: &Index<'_>, g: usize, code: &TypeCode) -> bool {
@@ -940,10 +940,9 @@ impl TypeCode {
             d.funcs
                 .iter()
                 .map(|f| {
-                    let name = f.name();
                     u8::from(f.package() == pkg) * Self::IN_PACKAGE
                         + u8::from(f.receiver_type() == Some(ty)) * Self::OF_TYPE
-                        + u8::from(name.contains(".func") || name.contains("gowrap")) * Self::CLOSURE
+                        + u8::from(f.is_closure()) * Self::CLOSURE
                 })
                 .collect(),
         )

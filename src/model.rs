@@ -168,6 +168,13 @@ impl Func {
         &self.full[self.name_start as usize..]
     }
 
+    /// A closure or a `go` statement's wrapper (`main.func1`, `(*T).Run.func2`,
+    /// `main.gowrap1`), not a function written with a name of its own.
+    pub fn is_closure(&self) -> bool {
+        let name = self.name();
+        name.contains(".func") || name.contains("gowrap")
+    }
+
     /// The method name without closure suffixes: `Lock` for `(*Mutex).Lock.func1`.
     pub fn base_name(&self) -> &str {
         let name = self.name();
@@ -657,6 +664,11 @@ impl Dump {
     /// The frames of a goroutine, innermost first.
     pub fn frames(&self, g: &Goroutine) -> impl ExactSizeIterator<Item = Frame<'_>> + DoubleEndedIterator + '_ {
         g.frames.clone().map(move |i| self.frame(i))
+    }
+
+    /// The frame records of a goroutine (site and argument range), innermost first.
+    pub fn frame_recs(&self, g: &Goroutine) -> &[FrameRec] {
+        &self.frames[g.frames.start as usize..g.frames.end as usize]
     }
 
     /// The frames in a range of [`Dump::frames`] (ancestors, the runtime stack).
