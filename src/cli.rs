@@ -9,7 +9,6 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hashbrown::HashMap;
-use rayon::prelude::*;
 use regex::Regex;
 
 use crate::analysis::analyze;
@@ -285,11 +284,7 @@ fn load(files: &[String]) -> Loaded {
     let mut ok = true;
     // Several inputs (a fleet's dumps) are read on every core; messages keep input order.
     // One input keeps the cores for itself (a large file is split across them).
-    let read: Vec<Result<Vec<Dump>, Error>> = if files.len() > 1 {
-        files.par_iter().map(|f| read_path(f)).collect()
-    } else {
-        files.iter().map(|f| read_path(f)).collect()
-    };
+    let read = crate::par::map_when(files.len() > 1, files, |f| read_path(f));
     for r in read {
         match r {
             Ok(ds) => {
@@ -361,13 +356,9 @@ fn dumps_per_source<'a>(sources: impl Iterator<Item = &'a str>) -> HashMap<&'a s
 
 /// `f(dump, its number within its input)` for every dump, in order: on every core when there
 /// are several (each dump's own analysis is parallel only when it is large).
-fn each_dump<'d, T: Send>(dumps: &'d [Dump], f: impl Fn(&'d Dump, usize) -> T + Sync) -> Vec<T> {
+fn each_dump<'d, T: Send>(dumps: &'d [Dump], f: impl Fn(&'d Dump, usize) -> T + Sync + Send) -> Vec<T> {
     let idx = indexed(dumps);
-    if idx.len() > 1 {
-        idx.into_par_iter().map(|(i, d)| f(d, i)).collect()
-    } else {
-        idx.into_iter().map(|(i, d)| f(d, i)).collect()
-    }
+    crate::par::map_when(idx.len() > 1, &idx, |&(i, d)| f(d, i))
 }
 
 /// Numbers dumps within their own input (an input may hold several).

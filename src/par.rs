@@ -2,7 +2,8 @@
 //!
 //! Handing work to rayon's pool costs tens of microseconds (waking its threads, gathering
 //! the results): more than the whole analysis of a small dump, which a fleet check reads by
-//! the thousand. Steps over fewer than [`MIN_ITEMS`] goroutines run on the calling thread.
+//! the thousand. Steps over fewer than [`MIN_ITEMS`] goroutines run on the calling thread;
+//! [`map_when`] takes the decision from the caller (several inputs, several dumps).
 
 use rayon::prelude::*;
 
@@ -12,7 +13,12 @@ pub const MIN_ITEMS: usize = 4096;
 /// `items` mapped by `f`, in order: on every core when `work` (the goroutines the step
 /// reads) reaches [`MIN_ITEMS`], else on this thread.
 pub fn map<T: Sync, R: Send>(work: usize, items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
-    if work >= MIN_ITEMS { items.par_iter().map(f).collect() } else { items.iter().map(f).collect() }
+    map_when(work >= MIN_ITEMS, items, f)
+}
+
+/// `items` mapped by `f`, in order: on every core when `parallel`, else on this thread.
+pub fn map_when<T: Sync, R: Send>(parallel: bool, items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    if parallel { items.par_iter().map(f).collect() } else { items.iter().map(f).collect() }
 }
 
 /// `f(0), …, f(count - 1)`, in order, on every core under the same rule as [`map`].
