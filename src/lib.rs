@@ -79,16 +79,13 @@ pub(crate) fn feed_lines<S: input::Source>(
 }
 
 /// Reads a large plain file on every core (see [`split`]); `None` when the file is small,
-/// compressed, not a regular file, or its pieces could not be stitched.
-fn parallel_read(path: &str) -> Result<Option<Vec<Dump>>, Error> {
+/// compressed, not a regular file (`file_size` is its size if it is one), or its pieces
+/// could not be stitched.
+fn parallel_read(path: &str, file_size: Option<u64>) -> Result<Option<Vec<Dump>>, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if path == "-" || threads < 2 {
+    let Some(size) = file_size.filter(|&s| s >= split::MIN_PARALLEL_BYTES && threads >= 2) else {
         return Ok(None);
-    }
-    let Ok(meta) = std::fs::metadata(path) else { return Ok(None) };
-    if !meta.is_file() || meta.len() < split::MIN_PARALLEL_BYTES {
-        return Ok(None);
-    }
+    };
     let mut head = [0u8; 2];
     let gzip = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
@@ -97,7 +94,7 @@ fn parallel_read(path: &str) -> Result<Option<Vec<Dump>>, Error> {
     if gzip {
         return Ok(None);
     }
-    split::read_parallel(path, meta.len(), threads)
+    split::read_parallel(path, size, threads)
 }
 
 /// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic.
@@ -113,13 +110,15 @@ pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
 /// [`ErrorKind::NoDump`] when the input holds none.
 pub fn read_path(path: &str) -> Result<Vec<Dump>, Error> {
-    let dumps = match parallel_read(path)? {
+    // The size of a regular file (not stdin, a pipe or a device): whether to split it, and
+    // how large to make the tables (a compressed file's size still helps).
+    let file_size =
+        if path == "-" { None } else { std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()) };
+    let dumps = match parallel_read(path, file_size)? {
         Some(dumps) => dumps,
         None => {
             let reader = input::open(path).map_err(|e| Error::io(path, e))?;
-            // A plain file's size bounds its text; a compressed file's still helps.
-            let size = std::fs::metadata(path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len());
-            read_sized(reader, path, size)?
+            read_sized(reader, path, file_size.unwrap_or(0))?
         }
     };
     if dumps.is_empty() {
