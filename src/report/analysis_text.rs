@@ -26,7 +26,9 @@ pub fn write(w: &mut dyn Write, a: &Analysis<'_>, index: usize, of: usize) -> io
         title.push_str(&format!(" (dump {} of {of})", index + 1));
     }
     let name = program.name.or(program.module).unwrap_or_else(|| "unknown program".into());
-    writeln!(w, "{}  {}, {}, {} goroutines, {}", title.bold(), d.kind, name, d.goroutine_count(), d.era)?;
+    let n = d.goroutine_count();
+    let goroutines = if n == 1 { "goroutine" } else { "goroutines" };
+    writeln!(w, "{}  {}, {}, {n} {goroutines}, {}", title.bold(), d.kind, name, d.era)?;
     if let Some(r) = &d.reason {
         writeln!(w, "  {}", r.lines().next().unwrap_or("").red())?;
     }
