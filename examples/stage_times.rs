@@ -40,7 +40,7 @@ fn main() {
         d.sites.len(),
         d.funcs.len()
     );
-    best("words", || holdup::model::ArgWords::new(&d.args_text).filter(|w| !w.unreliable).count());
+    best("words", || (0..d.frames.len() as u32).map(|fi| d.reliable_words_at(fi).count()).sum::<usize>());
     let w = best("waits", || waits::classify_all(d));
     let l = best("locks", || locks::group(d, &w));
     let h = best("holders", || holders::infer(d, &w, &l));

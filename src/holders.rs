@@ -262,11 +262,7 @@ impl Partial {
                 self.top_app.push((gi, fi));
             }
             if rec.args_len > 0 {
-                let args = &d.args_text[rec.args_start as usize..(rec.args_start + rec.args_len) as usize];
-                for w in crate::model::ArgWords::new(args) {
-                    if w.unreliable {
-                        continue;
-                    }
+                for w in d.reliable_words_at(fi) {
                     if w.value >= lo && w.value <= hi {
                         let from = cx.addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
                         for &(a, li) in
@@ -451,8 +447,8 @@ fn waiter_support(d: &Dump, app: &[bool], waits: &[Wait], l: &Lock) -> Vec<(u64,
         let mut seen = Vec::new();
         for &(gi, _) in gs {
             seen.clear();
-            for f in above_site(d, app, gi, &waits[gi]) {
-                for w in f.words().filter(|w| !w.unreliable && !w.leads_group && pointer_like(w.value)) {
+            for fi in above_site(d, app, gi, &waits[gi]) {
+                for w in d.reliable_words_at(fi).filter(|w| !w.leads_group && pointer_like(w.value)) {
                     if !seen.contains(&w.value) {
                         seen.push(w.value);
                         *support.entry(w.value).or_default() += 1;
@@ -477,18 +473,14 @@ fn waiter_support(d: &Dump, app: &[bool], waits: &[Wait], l: &Lock) -> Vec<(u64,
     support
 }
 
-/// The application frames of a waiter from its lock site outward: what its own code passed
-/// on the way to Lock. Standard-library frames are left out: the request, the response
-/// writer and the connection every HTTP goroutine passes say nothing about a lock.
-fn above_site<'d, 'a>(
-    d: &'d Dump,
-    app: &'a [bool],
-    gi: usize,
-    w: &Wait,
-) -> impl Iterator<Item = crate::model::Frame<'d>> + use<'d, 'a> {
+/// The application frames (their indices) of a waiter from its lock site outward: what its
+/// own code passed on the way to Lock. Standard-library frames are left out: the request,
+/// the response writer and the connection every HTTP goroutine passes say nothing about a
+/// lock.
+fn above_site<'a>(d: &'a Dump, app: &'a [bool], gi: usize, w: &Wait) -> impl Iterator<Item = u32> + use<'a> {
     let g = &d.goroutines[gi];
     let start = w.site.unwrap_or(g.frames.end);
-    d.frames_in(start..g.frames.end).filter(move |f| app[f.site.func.0 as usize])
+    (start..g.frames.end).filter(move |&fi| app[d.site_at(fi).func.0 as usize])
 }
 
 /// Short name of a function for evidence sentences: drops the module path.
