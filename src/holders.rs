@@ -783,10 +783,12 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
             }
             memo[k] == 2
         };
+        // The per-shape answer first: it turns away nearly every goroutine of the package
+        // from a small table, before the per-goroutine tests read the larger ones.
         let here: Vec<usize> = ix
             .by_package
             .get(t.0)
-            .map(|v| v.iter().copied().filter(|&g| eligible(g) && !queued(g) && at_work_shape(g)).collect())
+            .map(|v| v.iter().copied().filter(|&g| at_work_shape(g) && eligible(g) && !queued(g)).collect())
             .unwrap_or_default();
         at_work.fill(0);
         let share = ix.shares(&here, per_shape);
