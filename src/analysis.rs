@@ -64,11 +64,18 @@ pub struct Analysis<'d> {
 
 /// Analyzes one dump.
 pub fn analyze(d: &Dump) -> Analysis<'_> {
-    let waits: Vec<Wait> = waits::classify_all(d);
-    let locks = locks::group(d, &waits);
-    let holders = holders::infer(d, &waits, &locks);
+    // Entry functions need nothing but the dump: they are found on whichever core the
+    // holder inference leaves idle in its sequential steps.
+    let ((waits, locks, holders), entries) = rayon::join(
+        || {
+            let waits: Vec<Wait> = waits::classify_all(d);
+            let locks = locks::group(d, &waits);
+            let holders = holders::infer(d, &waits, &locks);
+            (waits, locks, holders)
+        },
+        || Entries::new(d),
+    );
     let graph = WaitGraph::build(&locks, &holders);
-    let entries = Entries::new(d);
     let deadlocks: Vec<Deadlock> =
         graph.cycles().into_iter().map(|(goroutines, locks)| Deadlock { goroutines, locks }).collect();
     let in_deadlock = |g: usize| deadlocks.iter().any(|c| c.goroutines.contains(&g));

@@ -330,9 +330,20 @@ impl<'d> Index<'d> {
             }
         }
         // Every waiter's frames are read here once, on every core; the shared-object rule
-        // reads the counts, and only these values need indexing.
+        // reads the counts, and only these values need indexing. The candidates and the
+        // stack shapes are found alongside: locks are few and uneven, and a core done with
+        // its share of them takes up the rest.
         let n = d.goroutines.len();
-        let support: Vec<Vec<(u64, usize)>> = crate::par::map(n, locks, |l| waiter_support(d, &app, waits, l));
+        let all: Vec<usize> = (0..n).collect();
+        let (support, (candidate, shapes)) = rayon::join(
+            || crate::par::map(n, locks, |l| waiter_support(d, &app, waits, l)),
+            || {
+                rayon::join(
+                    || crate::par::map(n, &d.goroutines, |g| !crate::waits::is_system(d, g)),
+                    || crate::group::group(d, &all, crate::group::Similarity::Lines),
+                )
+            },
+        );
         for s in &support {
             want_values.extend(s.iter().map(|&(v, _)| v));
         }
@@ -348,7 +359,7 @@ impl<'d> Index<'d> {
         }
         let mut ix = Index {
             d,
-            candidate: crate::par::map(n, &d.goroutines, |g| !crate::waits::is_system(d, g)),
+            candidate,
             by_value: Postings::default(),
             by_app_value: Postings::default(),
             by_type: HashMap::new(),
@@ -362,8 +373,7 @@ impl<'d> Index<'d> {
             shape_size: vec![1; d.goroutines.len()],
             support,
         };
-        let all: Vec<usize> = (0..d.goroutines.len()).collect();
-        for (k, grp) in crate::group::group(d, &all, crate::group::Similarity::Lines).iter().enumerate() {
+        for (k, grp) in shapes.iter().enumerate() {
             for &g in &grp.members {
                 ix.shape[g] = k as u32;
                 ix.shape_size[g] = grp.members.len() as u32;
