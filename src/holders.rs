@@ -580,6 +580,12 @@ struct Cand {
     direct: bool,
     owner_typed: bool,
     kin: bool,
+    /// The evidence of the three rules that reach tens of thousands of goroutines per lock
+    /// is kept here rather than in [`Scratch::whys`]: the method of the lock sites' type it
+    /// runs, at work in that type's code, in the lock site's package.
+    same_type: Option<FuncId>,
+    at_work: bool,
+    package: bool,
 }
 
 /// The candidates of one lock, by goroutine. Dense rather than hashed: the type and package
@@ -759,6 +765,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     }
 
     // Methods of the lock sites' receiver type.
+    let mut same_type_count = 0;
     if let Some(t) = site_type.and_then(|k| ix.types.iter().position(|&x| x == k)) {
         let same: Vec<(usize, FuncId)> = ix
             .by_type
@@ -767,9 +774,12 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
             .unwrap_or_default();
         let gs: Vec<usize> = same.iter().map(|&(g, _)| g).collect();
         let share = ix.shares(&gs, per_shape);
+        same_type_count = same.len();
         for (&(g, func), share) in same.iter().zip(share) {
-            add(g, 3.0 * share, Why::SameType { func, count: same.len() }, cands);
-            cands.entry(g).kin = true;
+            let c = cands.entry(g);
+            c.score += 3.0 * share;
+            c.same_type = Some(func);
+            c.kin = true;
         }
     }
 
@@ -803,8 +813,10 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         at_work.fill(0);
         let share = ix.shares(&here, per_shape);
         for (&g, share) in here.iter().zip(share) {
-            add(g, 4.0 * share, Why::AtWork, cands);
-            cands.entry(g).kin = true;
+            let c = cands.entry(g);
+            c.score += 4.0 * share;
+            c.at_work = true;
+            c.kin = true;
         }
     }
 
@@ -821,7 +833,9 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         // are tens of thousands of those.
         for (&g, share) in same.iter().zip(share) {
             if share >= MIN_SCORE - MAX_BONUS || cands.get(g).is_some() {
-                add(g, share, Why::Package, cands);
+                let c = cands.entry(g);
+                c.score += share;
+                c.package = true;
             }
         }
     }
@@ -898,7 +912,23 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
             } else {
                 Confidence::Low
             };
-            let evidence = whys.iter().filter(|w| w.0 == g).map(|&(_, why)| render(d, l, g, why, site_type)).collect();
+            // In the order the rules ran: those before the type rule, the three kept in the
+            // candidate, then the state and duration adjustments.
+            let before = |w: &Why| {
+                matches!(w, Why::Direct { .. } | Why::Owner { .. } | Why::Shared { .. } | Why::PastLine { .. })
+            };
+            let mine = || whys.iter().filter(move |w| w.0 == g).map(|w| w.1);
+            let kept = [
+                c.same_type.map(|func| Why::SameType { func, count: same_type_count }),
+                c.at_work.then_some(Why::AtWork),
+                c.package.then_some(Why::Package),
+            ];
+            let evidence = mine()
+                .filter(before)
+                .chain(kept.into_iter().flatten())
+                .chain(mine().filter(|w| !before(w)))
+                .map(|why| render(d, l, g, why, site_type))
+                .collect();
             Holder { goroutine: g, confidence, score: c.score, evidence }
         })
         .collect()
