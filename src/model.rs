@@ -558,7 +558,7 @@ pub fn parse_args(raw: &str) -> Vec<Arg> {
 pub struct FrameRec {
     /// The call site.
     pub site: SiteId,
-    /// Start of the raw argument text in [`Dump::args_text`].
+    /// Start of the raw argument text in its arena ([`Dump::args_arena`]).
     pub args_start: u32,
     /// Length of the raw argument text.
     pub args_len: u32,
@@ -693,8 +693,13 @@ pub struct Dump {
     pub sites: Vec<Site>,
     /// All frames of all goroutines (and ancestors), each goroutine a contiguous range.
     pub frames: Vec<FrameRec>,
-    /// Raw argument texts of all frames, concatenated.
+    /// Raw argument texts of the frames, concatenated: all of them, or those before the
+    /// first of [`Dump::args_after`].
     pub args_text: String,
+    /// Further argument arenas as (index of their first frame, texts): a dump read in pieces
+    /// on several cores keeps each piece's arena rather than copying them into one. Frames
+    /// from an arena's first frame on (up to the next's) have their arguments in it.
+    pub args_after: Vec<(u32, String)>,
 }
 
 impl Dump {
@@ -712,7 +717,15 @@ impl Dump {
             func: &self.funcs[site.func.0 as usize],
             site,
             site_id: rec.site,
-            args: &self.args_text[start..start + rec.args_len as usize],
+            args: &self.args_arena(index)[start..start + rec.args_len as usize],
+        }
+    }
+
+    /// The argument arena holding the arguments of the frame at `index`.
+    pub fn args_arena(&self, index: u32) -> &str {
+        match self.args_after.partition_point(|&(first, _)| first <= index) {
+            0 => &self.args_text,
+            k => &self.args_after[k - 1].1,
         }
     }
 
@@ -723,10 +736,11 @@ impl Dump {
         let rec = &self.frames[index as usize];
         let start = rec.args_start as usize;
         let mut range = start..start + rec.args_len as usize;
-        if !may_print_reliable_word(self.args_text.as_bytes(), range.clone()) {
+        let arena = self.args_arena(index).as_bytes();
+        if !may_print_reliable_word(arena, range.clone()) {
             range.end = start;
         }
-        ArgWords::within(self.args_text.as_bytes(), range).filter(|w| !w.unreliable)
+        ArgWords::within(arena, range).filter(|w| !w.unreliable)
     }
 
     /// The call site of a frame by its index in [`Dump::frames`], without its arguments.

@@ -204,39 +204,30 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
         .collect();
 
     let frame_base = into.frames.len() as u32;
-    let args_base = into.args_text.len() as u32;
     let remap_range = |r: &std::ops::Range<u32>| r.start + frame_base..r.end + frame_base;
-    // Half a large dump is appended here, into fresh memory: the three tables are copied
-    // at once, one per core, so the stitch does not undo what the split saved.
-    let (args_text, frames, goroutines) = (&mut into.args_text, &mut into.frames, &mut into.goroutines);
+    // The other piece's argument arena is kept as it is, not copied: its frames' offsets
+    // stay valid in it. The frames and goroutines are appended, into fresh memory, one
+    // table per core.
+    into.args_after.push((frame_base, other.args_text));
+    into.args_after.extend(other.args_after.into_iter().map(|(first, text)| (first + frame_base, text)));
+    let (frames, goroutines) = (&mut into.frames, &mut into.goroutines);
     rayon::join(
-        || args_text.push_str(&other.args_text),
+        || frames.extend(other.frames.iter().map(|f| FrameRec { site: site_map[f.site.0 as usize], ..*f })),
         || {
-            rayon::join(
-                || {
-                    frames.extend(other.frames.iter().map(|f| FrameRec {
-                        site: site_map[f.site.0 as usize],
-                        args_start: f.args_start + args_base,
-                        args_len: f.args_len,
-                    }))
-                },
-                || {
-                    goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
-                        g.state = state_map[g.state.0 as usize];
-                        g.frames = remap_range(&g.frames);
-                        if let Some(c) = g.created_by.as_mut() {
-                            c.site = site_map[c.site.0 as usize];
-                        }
-                        for a in &mut g.ancestors {
-                            a.frames = remap_range(&a.frames);
-                            if let Some(c) = a.created_by.as_mut() {
-                                c.site = site_map[c.site.0 as usize];
-                            }
-                        }
-                        g
-                    }))
-                },
-            )
+            goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
+                g.state = state_map[g.state.0 as usize];
+                g.frames = remap_range(&g.frames);
+                if let Some(c) = g.created_by.as_mut() {
+                    c.site = site_map[c.site.0 as usize];
+                }
+                for a in &mut g.ancestors {
+                    a.frames = remap_range(&a.frames);
+                    if let Some(c) = a.created_by.as_mut() {
+                        c.site = site_map[c.site.0 as usize];
+                    }
+                }
+                g
+            }))
         },
     );
     if into.runtime_stack.is_none() {
