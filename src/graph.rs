@@ -12,7 +12,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::holders::Holder;
 use crate::locks::Lock;
-use crate::model::Dump;
+use crate::model::{Dump, FuncId};
 
 /// A node of the wait-for graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -143,6 +143,10 @@ impl WaitGraph {
 #[derive(Debug)]
 pub struct Entries {
     dispatcher: Vec<bool>,
+    /// Per function: application code that can be an entry (not a closure or wrapper).
+    /// Worked out once per function from its name, not once per frame of every goroutine
+    /// behind a blocker (tens of thousands on a large dump).
+    entry_like: Vec<bool>,
 }
 
 impl Entries {
@@ -165,35 +169,54 @@ impl Entries {
                 dispatcher[i] = false;
             }
         }
-        Entries { dispatcher }
+        let entry_like = d
+            .funcs
+            .iter()
+            .map(|func| {
+                let name = func.name();
+                !func.is_stdlib()
+                    && !func.is_sync_or_runtime()
+                    && !func.is_closure()
+                    && !name.ends_with("-fm")
+                    && !name.starts_with("func")
+            })
+            .collect();
+        Entries { dispatcher, entry_like }
     }
 
     /// The entry function of goroutine `g`, as its full name.
     pub fn of<'d>(&self, d: &'d Dump, g: usize) -> &'d str {
+        self.func_of(d, g).map_or("(no frames)", |f| d.func(f).full.as_str())
+    }
+
+    /// The entry function of goroutine `g`; `None` when it has no frames.
+    fn func_of(&self, d: &Dump, g: usize) -> Option<FuncId> {
         // Frames by index, functions without their arguments: this runs for every goroutine
         // behind a blocker, tens of thousands on a large dump.
         let frames = d.goroutines[g].frames.clone();
-        let app = |&i: &u32| {
-            let func = d.func_at(i);
-            let name = func.name();
-            !func.is_stdlib()
-                && !func.is_sync_or_runtime()
-                && !func.is_closure()
-                && !name.ends_with("-fm")
-                && !name.starts_with("func")
-        };
+        let app = |&i: &u32| self.entry_like[d.site_at(i).func.0 as usize];
         let outermost_dispatcher = frames.clone().rev().find(|&i| self.dispatcher[d.site_at(i).func.0 as usize]);
         let inner_end = outermost_dispatcher.unwrap_or(frames.end);
         let pick = (frames.start..inner_end).rev().find(app).or_else(|| frames.clone().rev().find(app));
-        pick.or((!frames.is_empty()).then_some(frames.start)).map_or("(no frames)", |i| d.func_at(i).full.as_str())
+        pick.or((!frames.is_empty()).then_some(frames.start)).map(|i| d.site_at(i).func)
     }
 }
 
 /// Counts goroutines by entry, largest first (ties by name).
 pub fn by_entry(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, usize> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    // Counted by function id, one counter per function, rather than by hashing names.
+    let mut counts = vec![0usize; d.funcs.len()];
+    let mut no_frames = 0;
     for &g in gs {
-        *counts.entry(entries.of(d, g)).or_default() += 1;
+        match entries.func_of(d, g) {
+            Some(f) => counts[f.0 as usize] += 1,
+            None => no_frames += 1,
+        }
     }
-    counts.into_iter().map(|(entry, n)| (entry.to_string(), n)).collect()
+    let named = counts.iter().enumerate().filter(|&(_, &n)| n > 0).map(|(f, &n)| (d.funcs[f].full.clone(), n));
+    let mut out: BTreeMap<String, usize> = named.collect();
+    if no_frames > 0 {
+        *out.entry("(no frames)".to_string()).or_default() += no_frames;
+    }
+    out
 }
