@@ -84,22 +84,21 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
     roots.sort_unstable();
     roots.dedup();
     roots.retain(|&g| !waits[g].kind.is_lock() || in_deadlock(g));
-    let mut blockers: Vec<Blocker> = roots
-        .into_iter()
-        .map(|g| {
-            let blocked = graph.blocked_behind(g);
-            let longest_wait = blocked.iter().filter_map(|&b| d.goroutines[b].wait_minutes).max();
-            Blocker {
-                goroutine: g,
-                holds: graph.holds(g),
-                by_entry: by_entry(d, &entries, &blocked),
-                longest_wait,
-                via: chain_to(&graph, &locks, &holders, g),
-                in_deadlock: in_deadlock(g),
-                blocked,
-            }
-        })
-        .collect();
+    // Each blocker counts the entry functions of everything behind it: thousands of stacks
+    // walked per blocker on a large dump, so blockers are worked out on every core.
+    let mut blockers: Vec<Blocker> = crate::par::map(d.goroutines.len(), &roots, |&g| {
+        let blocked = graph.blocked_behind(g);
+        let longest_wait = blocked.iter().filter_map(|&b| d.goroutines[b].wait_minutes).max();
+        Blocker {
+            goroutine: g,
+            holds: graph.holds(g),
+            by_entry: by_entry(d, &entries, &blocked),
+            longest_wait,
+            via: chain_to(&graph, &locks, &holders, g),
+            in_deadlock: in_deadlock(g),
+            blocked,
+        }
+    });
     blockers.sort_by_key(|b| (!b.in_deadlock, std::cmp::Reverse(b.blocked.len()), d.goroutines[b.goroutine].id));
     let leaked = (0..locks.len()).filter(|&l| holders[l].is_empty()).collect();
     Analysis { dump: d, waits, locks, holders, graph, deadlocks, blockers, leaked, entries }
