@@ -99,13 +99,17 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 
 /// Groups the lock waits of a dump into locks, ordered by number of waiters.
 pub fn group(d: &Dump, waits: &[Wait]) -> Vec<Lock> {
-    // Receiver types are compared by package + type name.
+    // Receiver types are compared by package + type name, worked out once per lock-site
+    // function rather than once per waiter (tens of thousands on a large dump).
     let mut type_ids: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut type_by_func: Vec<Option<Option<FuncIdType>>> = vec![None; d.funcs.len()];
     let mut type_of = |f: FuncId| -> Option<FuncIdType> {
-        let func = d.func(f);
-        let t = func.receiver_type()?;
-        let n = type_ids.len() as u32;
-        Some(FuncIdType(*type_ids.entry((func.package(), t)).or_insert(n)))
+        *type_by_func[f.0 as usize].get_or_insert_with(|| {
+            let func = d.func(f);
+            let t = func.receiver_type()?;
+            let n = type_ids.len() as u32;
+            Some(FuncIdType(*type_ids.entry((func.package(), t)).or_insert(n)))
+        })
     };
     let mut key_index: HashMap<Key, usize> = HashMap::new();
     let mut parent: Vec<usize> = Vec::new();
