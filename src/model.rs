@@ -349,9 +349,9 @@ impl<'a> ArgWords<'a> {
     }
 
     /// Starts iterating the words of the argument list at `range` in `text`. Nothing outside
-    /// the range is read as part of a word.
+    /// the range is read as part of a word; a range running past the text ends with it.
     pub fn within(text: &'a [u8], range: Range<usize>) -> Self {
-        ArgWords { s: text, i: range.start, end: range.end, depth: 0, index: 0, group_start: false }
+        ArgWords { s: text, i: range.start, end: range.end.min(text.len()), depth: 0, index: 0, group_start: false }
     }
 }
 
@@ -380,7 +380,7 @@ fn may_print_reliable_word_sse2(text: &[u8], range: Range<usize>) -> bool {
         _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
         _mm_set1_epi8,
     };
-    let len = range.end - range.start;
+    let len = range.end.saturating_sub(range.start);
     let chunks = len.div_ceil(16);
     // Masks are 64 bits and a word's end is the bit after its digits, so lists of 64 bytes or
     // more, and the last list of the arena (nothing to read past it), take the long way.
@@ -862,6 +862,10 @@ mod tests {
         );
         assert_eq!(ArgWords::new("...").count(), 0);
         assert_eq!(ArgWords::new("0xffffffffffffffffff").count(), 0, "overflowing word is skipped");
+        assert_eq!(ArgWords::within(b"0x1, 0x2", 5..40).map(|w| w.value).collect::<Vec<_>>(), vec![2]);
+        assert!(!may_print_reliable_word(b"0x1?", 2..90), "a range past the text ends with it");
+        let backwards = Range { start: 5, end: 3 };
+        assert!(!may_print_reliable_word(b"0x1, 0x2", backwards), "a backwards range prints nothing");
     }
 
     /// The words of an argument list, read one character at a time.
