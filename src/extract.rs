@@ -86,7 +86,10 @@ impl Prefix {
         let s = String::from_utf8_lossy(text);
         let trimmed = s.trim_end_matches([' ', '\t']);
         let trailing = &s[trimmed.len()..];
-        let mut pat = String::from("^");
+        // ASCII classes (`(?-u)`): the digits and spaces learned are ASCII, and Unicode `\d`
+        // and `\s` compile to automata large enough that building them took 0.3 ms per
+        // dump, most of the time of a fleet check over small journald dumps.
+        let mut pat = String::from("(?-u)^");
         let mut chars = trimmed.chars().peekable();
         while let Some(c) = chars.next() {
             if c.is_ascii_digit() {
@@ -833,6 +836,8 @@ mod tests {
         let p = Prefix::learn(b"> ");
         assert_eq!(p.strip(b"> main.main()"), b"main.main()");
         assert_eq!(p.strip(b">"), b"");
+        let p = Prefix::learn("10:00 hôte démon: ".as_bytes());
+        assert_eq!(p.strip("10:01 hôte démon: main.main()".as_bytes()), b"main.main()", "non-ASCII text in a prefix");
     }
 
     #[test]
