@@ -22,8 +22,9 @@
 //! boundaries. A new dump starts at a marker, a panic or signal line, a pprof header, or a
 //! goroutine id the current dump already holds (dumps are never merged).
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
+use hashbrown::HashMap;
 use regex::bytes::Regex;
 
 use crate::era;
@@ -61,6 +62,35 @@ static CRASH_START: LazyLock<Regex> =
 
 /// The first line of a pprof `debug=1` record: `3 @ 0x4390f6 0x44a1c5`.
 static DEBUG1_RECORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+ @( 0x[0-9a-f]+)+$").expect("valid regex"));
+
+/// Prefix regexes already compiled, by pattern. A fleet check reads thousands of dumps from
+/// one daemon, all with the same prefix shape, and compiling the pair cost more than
+/// reading a small dump. A handful of shapes is all a run sees; the table is emptied if it
+/// ever fills.
+static PREFIX_REGEXES: LazyLock<Mutex<HashMap<String, Option<PrefixRegexes>>>> = LazyLock::new(Default::default);
+const MAX_PREFIX_REGEXES: usize = 64;
+
+/// A prefix shape's `full` and `blank` regexes (see [`Prefix::Shape`]).
+type PrefixRegexes = (Regex, Regex);
+
+/// The compiled `full` and `blank` prefix patterns, from the table or compiled now.
+fn prefix_regexes(full: &str, blank: &str) -> Option<PrefixRegexes> {
+    let key = format!("{full}\0{blank}");
+    // A panic elsewhere while the lock was held leaves the table as it was: still usable.
+    let mut table = PREFIX_REGEXES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(hit) = table.get(&key) {
+        return hit.clone();
+    }
+    let made = match (Regex::new(full), Regex::new(blank)) {
+        (Ok(full), Ok(blank)) => Some((full, blank)),
+        _ => None,
+    };
+    if table.len() >= MAX_PREFIX_REGEXES {
+        table.clear();
+    }
+    table.insert(key, made.clone());
+    made
+}
 
 /// A per-line prefix learned from the first header line of a dump.
 #[derive(Debug, Clone)]
@@ -119,12 +149,12 @@ impl Prefix {
         }
         let blank = format!(r"{pat}\s*$");
         pat.push_str(&regex::escape(trailing));
-        match (Regex::new(&pat), Regex::new(&blank)) {
-            (Ok(full), Ok(blank)) => {
+        match prefix_regexes(&pat, &blank) {
+            Some((full, blank)) => {
                 let quoted = trimmed.bytes().all(|c| c == b'>' || c == b' ');
                 Prefix::Shape { full, blank, what: if quoted { "quoted with >" } else { "log prefix on every line" } }
             }
-            _ => Prefix::None,
+            None => Prefix::None,
         }
     }
 
