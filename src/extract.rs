@@ -22,7 +22,7 @@
 //! boundaries. A new dump starts at a marker, a panic or signal line, a pprof header, or a
 //! goroutine id the current dump already holds (dumps are never merged).
 
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use hashbrown::HashMap;
 use regex::bytes::Regex;
@@ -65,16 +65,21 @@ static DEBUG1_RECORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+ @( 0x
 
 /// Prefix regexes already compiled, by pattern. A fleet check reads thousands of dumps from
 /// one daemon, all with the same prefix shape, and compiling the pair cost more than
-/// reading a small dump. A handful of shapes is all a run sees; the table is emptied if it
-/// ever fills.
-static PREFIX_REGEXES: LazyLock<Mutex<HashMap<String, Option<PrefixRegexes>>>> = LazyLock::new(Default::default);
+/// reading a small dump. The dumps share one copy, and with it the states its lazy DFA
+/// has built. A handful of shapes is all a run sees; the table is emptied if it ever fills.
+static PREFIX_REGEXES: LazyLock<Mutex<HashMap<String, Option<Arc<PrefixRegexes>>>>> = LazyLock::new(Default::default);
 const MAX_PREFIX_REGEXES: usize = 64;
 
-/// A prefix shape's `full` and `blank` regexes (see [`Prefix::Shape`]).
-type PrefixRegexes = (Regex, Regex);
+/// A prefix shape's regexes: `full` strips the prefix, `blank` matches a line that is only
+/// the prefix (a blank line in the dump).
+#[derive(Debug)]
+struct PrefixRegexes {
+    full: Regex,
+    blank: Regex,
+}
 
 /// The compiled `full` and `blank` prefix patterns, from the table or compiled now.
-fn prefix_regexes(full: &str, blank: &str) -> Option<PrefixRegexes> {
+fn prefix_regexes(full: &str, blank: &str) -> Option<Arc<PrefixRegexes>> {
     let key = format!("{full}\0{blank}");
     // A panic elsewhere while the lock was held leaves the table as it was: still usable.
     let mut table = PREFIX_REGEXES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -82,7 +87,7 @@ fn prefix_regexes(full: &str, blank: &str) -> Option<PrefixRegexes> {
         return hit.clone();
     }
     let made = match (Regex::new(full), Regex::new(blank)) {
-        (Ok(full), Ok(blank)) => Some((full, blank)),
+        (Ok(full), Ok(blank)) => Some(Arc::new(PrefixRegexes { full, blank })),
         _ => None,
     };
     if table.len() >= MAX_PREFIX_REGEXES {
@@ -99,9 +104,8 @@ enum Prefix {
     None,
     /// A fixed number of spaces or tabs (an indented paste); lines may be indented further.
     Indent(usize),
-    /// A prefix whose digits and inner spaces vary (timestamps): `full` strips it, `blank`
-    /// matches a line that is only the prefix (a blank line in the dump).
-    Shape { full: Regex, blank: Regex, what: &'static str },
+    /// A prefix whose digits and inner spaces vary (timestamps).
+    Shape { regexes: Arc<PrefixRegexes>, what: &'static str },
 }
 
 impl Prefix {
@@ -150,9 +154,9 @@ impl Prefix {
         let blank = format!(r"{pat}\s*$");
         pat.push_str(&regex::escape(trailing));
         match prefix_regexes(&pat, &blank) {
-            Some((full, blank)) => {
+            Some(regexes) => {
                 let quoted = trimmed.bytes().all(|c| c == b'>' || c == b' ');
-                Prefix::Shape { full, blank, what: if quoted { "quoted with >" } else { "log prefix on every line" } }
+                Prefix::Shape { regexes, what: if quoted { "quoted with >" } else { "log prefix on every line" } }
             }
             None => Prefix::None,
         }
@@ -166,9 +170,9 @@ impl Prefix {
                 let k = line.iter().take(*n).take_while(|&&c| c == b' ' || c == b'\t').count();
                 &line[k..]
             }
-            Prefix::Shape { full, blank, .. } => match full.find(line) {
+            Prefix::Shape { regexes, .. } => match regexes.full.find(line) {
                 Some(m) => &line[m.end()..],
-                None if blank.is_match(line) => &[],
+                None if regexes.blank.is_match(line) => &[],
                 None => line,
             },
         }
