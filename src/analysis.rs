@@ -66,7 +66,8 @@ pub struct Analysis<'d> {
 pub fn analyze(d: &Dump) -> Analysis<'_> {
     // Entry functions need nothing but the dump: they are found on whichever core the
     // holder inference leaves idle in its sequential steps.
-    let ((waits, locks, holders), entries) = rayon::join(
+    let ((waits, locks, holders), entries) = crate::par::join(
+        d.goroutines.len(),
         || {
             let waits: Vec<Wait> = waits::classify_all(d);
             let locks = locks::group(d, &waits);

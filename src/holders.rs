@@ -335,10 +335,12 @@ impl<'d> Index<'d> {
         // its share of them takes up the rest.
         let n = d.goroutines.len();
         let all: Vec<usize> = (0..n).collect();
-        let (support, (candidate, shapes)) = rayon::join(
+        let (support, (candidate, shapes)) = crate::par::join(
+            n,
             || crate::par::map(n, locks, |l| waiter_support(d, &app, waits, l)),
             || {
-                rayon::join(
+                crate::par::join(
+                    n,
                     || crate::par::map(n, &d.goroutines, |g| !crate::waits::is_system(d, g)),
                     || crate::group::group(d, &all, crate::group::Similarity::Lines),
                 )

@@ -25,3 +25,10 @@ pub fn map_when<T: Sync, R: Send>(parallel: bool, items: &[T], f: impl Fn(&T) ->
 pub fn map_indices<R: Send>(work: usize, count: usize, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
     if work >= MIN_ITEMS { (0..count).into_par_iter().map(f).collect() } else { (0..count).map(f).collect() }
 }
+
+/// `(a(), b())`: side by side on the pool when `work` (the goroutines the two read) reaches
+/// [`MIN_ITEMS`], else one after the other on this thread, which for a small dump also
+/// spares starting the pool at all.
+pub fn join<A: Send, B: Send>(work: usize, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    if work >= MIN_ITEMS { rayon::join(a, b) } else { (a(), b()) }
+}
