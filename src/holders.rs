@@ -805,12 +805,13 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
             }
             memo[k] == 2
         };
-        // The per-shape answer first: it turns away nearly every goroutine of the package
-        // from a small table, before the per-goroutine tests read the larger ones.
+        // Cheapest test first: eligibility is two flags; the per-shape answer turns away
+        // nearly every goroutine of the package from a small table; only then is the wait
+        // record read.
         let here: Vec<usize> = ix
             .by_package
             .get(t.0)
-            .map(|v| v.iter().copied().filter(|&g| at_work_shape(g) && eligible(g) && !queued(g)).collect())
+            .map(|v| v.iter().copied().filter(|&g| eligible(g) && at_work_shape(g) && !queued(g)).collect())
             .unwrap_or_default();
         at_work.fill(0);
         let share = ix.shares(&here, per_shape);
