@@ -505,6 +505,11 @@ pub fn short(full: &str) -> &str {
 
 /// Infers the holders of every lock, best first.
 pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
+    // A healthy dump, the common case of a fleet check, has no lock to find holders for,
+    // and the index (every frame read, every stack grouped) would serve nothing.
+    if locks.is_empty() {
+        return Vec::new();
+    }
     let ix = Index::build(d, waits, locks);
     // Locks are independent once the index is built; each worker keeps one scratch.
     let n = d.goroutines.len();
