@@ -943,9 +943,10 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
 }
 
 /// Whether goroutine `g`'s innermost application frames, staying in the lock site's package,
-/// reach a method of its type (both as `code` was built for). A goroutine that is a closure of the type parked in
-/// its own body (`(*State).Wait.func1`, a signal-handler loop) is an idle worker, not code
-/// that took the lock on the way; `go h.Flush()` blocked inside `Flush` still counts.
+/// reach a method of its type (both as `code` was built for). A goroutine that is a closure
+/// of the type parked in its own body (`(*State).Wait.func1`, a signal-handler loop) is an
+/// idle worker, not code that took the lock on the way; `go h.Flush()` blocked inside
+/// `Flush` still counts.
 fn at_work_in(ix: &Index<'_>, g: usize, code: &TypeCode) -> bool {
     let d = ix.d;
     // Most goroutines are elsewhere: their innermost application frame says so at once.
