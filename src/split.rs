@@ -25,11 +25,15 @@ pub const MIN_PARALLEL_BYTES: u64 = 16 << 20;
 /// How far past a nominal cut point to look for a goroutine header.
 const SEARCH_WINDOW: usize = 4 << 20;
 
+/// How much of the search window is read at a time: a header is usually a few kB past the
+/// cut, and reading (and faulting in) the whole window costs milliseconds before any thread starts.
+const SEARCH_STEP: usize = 64 << 10;
+
 /// Byte offsets where pieces start: each at a `goroutine N [` line after a blank line.
 fn cut_points(file: &mut File, size: u64, pieces: usize) -> std::io::Result<Vec<u64>> {
     let finder = memmem::Finder::new(b"\n\ngoroutine ");
     let mut cuts = vec![0u64];
-    let mut window = Vec::with_capacity(SEARCH_WINDOW);
+    let mut window = Vec::with_capacity(SEARCH_STEP);
     for k in 1..pieces {
         let nominal = size * k as u64 / pieces as u64;
         if nominal <= *cuts.last().unwrap_or(&0) {
@@ -37,20 +41,44 @@ fn cut_points(file: &mut File, size: u64, pieces: usize) -> std::io::Result<Vec<
         }
         file.seek(SeekFrom::Start(nominal))?;
         window.clear();
-        file.by_ref().take(SEARCH_WINDOW as u64).read_to_end(&mut window)?;
-        let hay = &window[..];
-        let mut from = 0;
-        while let Some(p) = finder.find(&hay[from..]) {
-            let at = from + p + 2;
-            let line_end = memchr::memchr(b'\n', &hay[at..]).map_or(hay.len(), |e| at + e);
-            if parse_header(&hay[at..line_end]).is_some() {
-                cuts.push(nominal + at as u64);
-                break;
-            }
-            from = at;
+        if let Some(at) = find_cut(file, &finder, &mut window)? {
+            cuts.push(nominal + at as u64);
         }
     }
     Ok(cuts)
+}
+
+/// The offset, from the file's position, of the first header line after a blank line within
+/// `SEARCH_WINDOW` bytes. The window is read a step at a time, and a match is only judged once
+/// its whole line has been read (or nothing more will be).
+fn find_cut(file: &mut File, finder: &memmem::Finder, window: &mut Vec<u8>) -> std::io::Result<Option<usize>> {
+    let mut from = 0;
+    loop {
+        let room = SEARCH_WINDOW - window.len();
+        let got = file.by_ref().take(room.min(SEARCH_STEP) as u64).read_to_end(window)?;
+        let last = got < room.min(SEARCH_STEP) || window.len() >= SEARCH_WINDOW;
+        // A match may straddle the step's end: the next step looks again from just before it.
+        let mut next = window.len().saturating_sub(finder.needle().len() - 1);
+        while let Some(p) = finder.find(&window[from..]) {
+            let at = from + p + 2;
+            let Some(e) = memchr::memchr(b'\n', &window[at..]) else {
+                if last && parse_header(&window[at..]).is_some() {
+                    return Ok(Some(at));
+                }
+                // The header's line runs past what has been read: judge it after the next step.
+                next = next.min(at - 2);
+                break;
+            };
+            if parse_header(&window[at..at + e]).is_some() {
+                return Ok(Some(at));
+            }
+            from = at;
+        }
+        if last {
+            return Ok(None);
+        }
+        from = from.max(next);
+    }
 }
 
 /// Reads the bytes `[start, end)` of `path` as one chunk.
@@ -256,5 +284,57 @@ fn merge_eras(a: &Era, b: &Era) -> Era {
             (x, y) => x.or(y),
         },
         clues,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// What `find_cut` must find: the first header after a blank line, searching the
+    /// whole window at once.
+    fn first_header(bytes: &[u8]) -> Option<usize> {
+        let hay = &bytes[..bytes.len().min(SEARCH_WINDOW)];
+        let mut from = 0;
+        while let Some(p) = memmem::find(&hay[from..], b"\n\ngoroutine ") {
+            let at = from + p + 2;
+            let end = memchr::memchr(b'\n', &hay[at..]).map_or(hay.len(), |e| at + e);
+            if parse_header(&hay[at..end]).is_some() {
+                return Some(at);
+            }
+            from = at;
+        }
+        None
+    }
+
+    #[test]
+    fn the_cut_is_found_wherever_the_steps_divide_it() {
+        let path = std::env::temp_dir().join(format!("holdup-find-cut-{}", std::process::id()));
+        let filler = b"\tmain.go:12 +0x1\n".repeat(SEARCH_STEP / 17 + 1);
+        let finder = memmem::Finder::new(b"\n\ngoroutine ");
+        let mut window = Vec::new();
+        // A false start (not a header) and then a header, placed so that the step's end
+        // falls before, inside and after each of them in turn.
+        for shift in 0..40 {
+            let mut bytes = filler[..SEARCH_STEP - 30 + shift].to_vec();
+            bytes.extend_from_slice(b"\n\ngoroutine x\n\ngoroutine 7 [chan receive]:\nmain.f()\n");
+            std::fs::File::create(&path).unwrap().write_all(&bytes).unwrap();
+            let mut f = File::open(&path).unwrap();
+            window.clear();
+            let found = find_cut(&mut f, &finder, &mut window).unwrap();
+            assert_eq!(found, first_header(&bytes), "shift {shift}");
+            assert!(found.is_some(), "shift {shift}");
+        }
+        // Nothing to find, and a header whose line the file's end cuts off.
+        for tail in [&b"\tmain.go:1\n"[..], b"\n\ngoroutine 9 [running]:"] {
+            let mut bytes = filler.clone();
+            bytes.extend_from_slice(tail);
+            std::fs::File::create(&path).unwrap().write_all(&bytes).unwrap();
+            window.clear();
+            let found = find_cut(&mut File::open(&path).unwrap(), &finder, &mut window).unwrap();
+            assert_eq!(found, first_header(&bytes));
+        }
+        std::fs::remove_file(&path).ok();
     }
 }
