@@ -261,7 +261,7 @@ impl Partial {
                 top_found = true;
                 self.top_app.push((gi, fi));
             }
-            if rec.args_len > 0 {
+            if rec.may_print_reliable_word() {
                 for w in d.reliable_words_at(fi) {
                     if w.value >= lo && w.value <= hi {
                         let from = cx.addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);

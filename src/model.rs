@@ -355,58 +355,77 @@ impl<'a> ArgWords<'a> {
     }
 }
 
-/// Whether the argument list at `range` of `text` may print a reliable word, one without
-/// the trailing `?`. `false` means it surely prints none, so a caller that only wants reliable
-/// words can skip reading it; `true` only that it is worth reading (lists of 64 bytes or more
-/// are not examined).
+/// Whether the argument list `args` may print a reliable word, one without the trailing `?`.
+/// `false` means it surely prints none, so a caller that only wants reliable words can skip
+/// reading it; `true` only that it is worth reading (lists of 64 bytes or more are not
+/// examined).
 ///
 /// Since Go 1.17 nine frames in ten print only `?` words, and the holder index reads every
-/// frame of a dump: 30 MB of argument text at 100k goroutines. Rather than read them word by
-/// word, this marks in bit masks the bytes that are `0`, `x`, `?` and hex digits, then finds
+/// frame of a dump: 30 MB of argument text at 100k goroutines. The parser asks this of each
+/// list while it is in cache and keeps the answer in [`FrameRec`]; rather than read words one
+/// by one, it marks in bit masks the bytes that are `0`, `x`, `?` and hex digits, then finds
 /// where each `0x` word ends by letting a carry run through its digits.
-pub fn may_print_reliable_word(text: &[u8], range: Range<usize>) -> bool {
+pub fn may_print_reliable_word(args: &[u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86_64 baseline, so every x86_64 CPU has it.
-        unsafe { may_print_reliable_word_sse2(text, range) }
+        unsafe { may_print_reliable_word_sse2(args) }
     }
     // Elsewhere every list is left to the caller, which reads its words once.
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (text, range);
+        let _ = args;
         true
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn may_print_reliable_word_sse2(text: &[u8], range: Range<usize>) -> bool {
+fn may_print_reliable_word_sse2(args: &[u8]) -> bool {
     use std::arch::x86_64::{
-        _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
-        _mm_set1_epi8,
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set_epi64x, _mm_set1_epi8,
     };
-    let len = range.end.saturating_sub(range.start);
-    let chunks = len.div_ceil(16);
-    // Masks are 64 bits and a word's end is the bit after its digits, so lists of 64 bytes or
-    // more, and the last list of the arena (nothing to read past it), are left to the caller
-    // to read: answering for them here would read them twice.
-    let Some(bytes) = text.get(range.start..range.start + 16 * chunks).filter(|_| len < 64) else {
+    let len = args.len();
+    // Masks are 64 bits and a word's end is the bit after its digits.
+    if len >= 64 {
         return true;
-    };
+    }
+    let word = |at: usize| u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
     let set = |c: u8| _mm_set1_epi8(c as i8);
     let (mut hex, mut x, mut zero, mut question) = (0u64, 0u64, 0u64, 0u64);
-    for (k, c) in bytes.chunks_exact(16).enumerate() {
-        let half = |r: Range<usize>| i64::from_le_bytes(c[r].try_into().expect("8 bytes"));
-        let v = _mm_set_epi64x(half(8..16), half(0..8));
+    // Marks the bytes of `v`; `keep` of its top bytes go to bit `at` on.
+    let mut mark = |v: __m128i, keep: usize, at: usize| {
         let between = |v, lo: u8, hi: u8| _mm_and_si128(_mm_cmpgt_epi8(v, set(lo - 1)), _mm_cmplt_epi8(v, set(hi + 1)));
         // Bytes of 0x80 and above compare as negative, below every bound.
         let lower = _mm_or_si128(v, set(0x20));
         let h = _mm_or_si128(between(v, b'0', b'9'), between(lower, b'a', b'f'));
-        let bits = |m| u64::from(_mm_movemask_epi8(m) as u16) << (16 * k);
+        let bits = |m| u64::from(_mm_movemask_epi8(m) as u16 >> (16 - keep)) << at;
         hex |= bits(h);
         x |= bits(_mm_cmpeq_epi8(v, set(b'x')));
         zero |= bits(_mm_cmpeq_epi8(v, set(b'0')));
         question |= bits(_mm_cmpeq_epi8(v, set(b'?')));
+    };
+    // Loads stay inside the list and never go through memory: a list shorter than 16 bytes
+    // is put together from two overlapping 8-byte (or 4-byte) reads, and a last partial
+    // chunk is read as the list's last 16 bytes, whose top bytes are kept.
+    if len >= 16 {
+        for k in 0..len / 16 {
+            mark(_mm_set_epi64x(word(16 * k + 8) as i64, word(16 * k) as i64), 16, 16 * k);
+        }
+        if !len.is_multiple_of(16) {
+            mark(_mm_set_epi64x(word(len - 8) as i64, word(len - 16) as i64), len % 16, len - len % 16);
+        }
+    } else {
+        let (lo, hi) = match len {
+            8.. => (word(0), word(len - 8).checked_shr(8 * (16 - len) as u32).unwrap_or(0)),
+            4.. => {
+                let half = |at: usize| u64::from(u32::from_le_bytes(args[at..at + 4].try_into().expect("4 bytes")));
+                (half(0) | half(len - 4) << (8 * (len - 4)), 0)
+            }
+            _ => (args.iter().rev().fold(0, |acc, &b| acc << 8 | u64::from(b)), 0),
+        };
+        mark(_mm_set_epi64x(hi as i64, lo as i64), 16, 0);
     }
     let inside = (1u64 << len) - 1;
     let hex = hex & inside;
@@ -566,8 +585,33 @@ pub struct FrameRec {
     pub site: SiteId,
     /// Start of the raw argument text in its arena ([`Dump::args_arena`]).
     pub args_start: u32,
+    /// Length of the raw argument text, and in the top bit whether it may print a reliable
+    /// word (see [`FrameRec::may_print_reliable_word`]).
+    args: u32,
+}
+
+impl FrameRec {
+    const MAY_PRINT: u32 = 1 << 31;
+
+    /// A frame record for the argument text `args_start..args_start + args_len`; `may_print`
+    /// is [`may_print_reliable_word`] of that text. Lists are shorter than the longest
+    /// line the reader passes on, far below 2 GB.
+    pub fn new(site: SiteId, args_start: u32, args_len: u32, may_print: bool) -> Self {
+        debug_assert!(args_len < Self::MAY_PRINT);
+        FrameRec { site, args_start, args: args_len | if may_print { Self::MAY_PRINT } else { 0 } }
+    }
+
     /// Length of the raw argument text.
-    pub args_len: u32,
+    pub fn args_len(&self) -> u32 {
+        self.args & !Self::MAY_PRINT
+    }
+
+    /// Whether the arguments may print a word without `?`. Answered when the frame was read,
+    /// while its text was in cache: later passes over every frame (waits, the holder index)
+    /// then skip nine frames in ten without loading their text.
+    pub fn may_print_reliable_word(&self) -> bool {
+        self.args & Self::MAY_PRINT != 0
+    }
 }
 
 /// A frame seen through its dump: function, site and arguments together.
@@ -723,7 +767,7 @@ impl Dump {
             func: &self.funcs[site.func.0 as usize],
             site,
             site_id: rec.site,
-            args: &self.args_arena(index)[start..start + rec.args_len as usize],
+            args: &self.args_arena(index)[start..start + rec.args_len() as usize],
         }
     }
 
@@ -741,12 +785,8 @@ impl Dump {
     pub fn reliable_words_at(&self, index: u32) -> impl Iterator<Item = ArgWord> + '_ {
         let rec = &self.frames[index as usize];
         let start = rec.args_start as usize;
-        let mut range = start..start + rec.args_len as usize;
-        let arena = self.args_arena(index).as_bytes();
-        if !may_print_reliable_word(arena, range.clone()) {
-            range.end = start;
-        }
-        ArgWords::within(arena, range).filter(|w| !w.unreliable)
+        let end = if rec.may_print_reliable_word() { start + rec.args_len() as usize } else { start };
+        ArgWords::within(self.args_arena(index).as_bytes(), start..end).filter(|w| !w.unreliable)
     }
 
     /// The call site of a frame by its index in [`Dump::frames`], without its arguments.
@@ -869,9 +909,7 @@ mod tests {
         assert_eq!(ArgWords::new("...").count(), 0);
         assert_eq!(ArgWords::new("0xffffffffffffffffff").count(), 0, "overflowing word is skipped");
         assert_eq!(ArgWords::within(b"0x1, 0x2", 5..40).map(|w| w.value).collect::<Vec<_>>(), vec![2]);
-        assert!(may_print_reliable_word(b"0x1?", 2..90), "a range past the text is left to the caller");
-        let backwards = Range { start: 5, end: 3 };
-        assert!(!may_print_reliable_word(b"0x1, 0x2", backwards), "a backwards range prints nothing");
+        assert!(!may_print_reliable_word(b""), "an empty list prints nothing");
     }
 
     /// The words of an argument list, read one character at a time.
@@ -909,12 +947,24 @@ mod tests {
         out
     }
 
+    /// The prefilter's rule, one byte at a time: some `0x` and digits not followed by `?`.
+    fn may_print_by_hand(list: &[u8]) -> bool {
+        if list.len() >= 64 {
+            return true;
+        }
+        (0..list.len().saturating_sub(2)).any(|i| {
+            let digits = list[i + 2..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+            list[i..].starts_with(b"0x") && digits > 0 && list.get(i + 2 + digits) != Some(&b'?')
+        })
+    }
+
     #[test]
     fn argument_words_in_an_arena_match_reading_by_hand_and_none_is_passed_over() {
         // Every run length from 0 to 20 digits, both cases, each delimiter, at every offset
         // of an arena and at its very end, where the bytes after a list may be digits too:
-        // the words read in place match a reading by hand, and the prefilter never skips a
-        // list that prints a reliable word.
+        // the words read in place match a reading by hand, and the prefilter (which reads
+        // lists of every length from 0 to over 64 bytes) answers as a byte-by-byte reading
+        // does, so it never skips a list that prints a reliable word.
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         let mut next = move |n: usize| {
             seed ^= seed << 13;
@@ -946,7 +996,8 @@ mod tests {
             let want = words_by_hand(&list);
             assert_eq!(got, want, "words of {list:?}");
             let reliable = want.iter().any(|w| !w.1);
-            let may = may_print_reliable_word(arena.as_bytes(), range);
+            let may = may_print_reliable_word(list.as_bytes());
+            assert_eq!(may, may_print_by_hand(list.as_bytes()), "{list:?}");
             assert!(may || !reliable, "a reliable word in {list:?} was missed");
             passed_over += usize::from(!may);
         }
@@ -967,12 +1018,8 @@ mod tests {
             ("0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?, 0x0?", true),
             ("0x1", true),
         ];
-        let arena: String = lists.iter().map(|l| l.0).collect();
-        let mut start = 0;
         for (list, may) in lists {
-            let range = start..start + list.len();
-            start = range.end;
-            assert_eq!(may_print_reliable_word(arena.as_bytes(), range), may, "{list:?}");
+            assert_eq!(may_print_reliable_word(list.as_bytes()), may, "{list:?}");
         }
     }
 

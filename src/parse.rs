@@ -152,6 +152,8 @@ pub struct DumpBuilder {
     pending_key: Vec<u8>,
     /// Length of the function name at the start of `pending_key`.
     pending_name_len: usize,
+    /// Whether the pending call's arguments may print a reliable word.
+    pending_may_print: bool,
     pending_line: u64,
     /// A function line seen between goroutines: a goroutine whose header was lost, if a
     /// file line follows.
@@ -180,6 +182,7 @@ impl DumpBuilder {
             pending: None,
             pending_key: Vec::new(),
             pending_name_len: 0,
+            pending_may_print: false,
             pending_line: 0,
             lookahead: None,
             runtime_stack_start: None,
@@ -487,6 +490,7 @@ impl DumpBuilder {
             }
         }
         let len = self.args.len() as u32 - start;
+        self.pending_may_print = crate::model::may_print_reliable_word(&self.args[start as usize..]);
         self.pending_key.clear();
         self.pending_key.extend_from_slice(name);
         self.pending_key.push(b'\n');
@@ -520,7 +524,7 @@ impl DumpBuilder {
         let site = self.intern_site(file_line.unwrap_or(b""));
         match kind {
             Call::Frame => {
-                self.d.frames.push(FrameRec { site, args_start, args_len });
+                self.d.frames.push(FrameRec::new(site, args_start, args_len, self.pending_may_print));
                 let end = self.d.frames.len() as u32;
                 match self.body {
                     Body::Goroutine => {

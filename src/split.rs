@@ -16,7 +16,7 @@ use memchr::memmem;
 
 use crate::error::Error;
 use crate::extract::{Chunk, ChunkEnd, Extractor, NO_END_MARKER};
-use crate::model::{Dump, Era, FrameRec, FuncId, Goroutine, SiteId, StateId, Warning};
+use crate::model::{Dump, Era, FuncId, Goroutine, SiteId, StateId, Warning};
 use crate::parse::parse_header;
 
 /// Files smaller than this are read in one piece: threads would cost more than they save.
@@ -240,7 +240,13 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
     into.args_after.extend(other.args_after.into_iter().map(|(first, text)| (first + frame_base, text)));
     let (frames, goroutines) = (&mut into.frames, &mut into.goroutines);
     rayon::join(
-        || frames.extend(other.frames.iter().map(|f| FrameRec { site: site_map[f.site.0 as usize], ..*f })),
+        || {
+            frames.extend(other.frames.iter().map(|f| {
+                let mut f = *f;
+                f.site = site_map[f.site.0 as usize];
+                f
+            }))
+        },
         || {
             goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
                 g.state = state_map[g.state.0 as usize];

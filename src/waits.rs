@@ -145,6 +145,12 @@ fn exact_first(f: &Frame<'_>) -> Option<u64> {
     f.first_word().filter(|w| !w.unreliable && w.value != 0).map(|w| w.value)
 }
 
+/// [`exact_first`] of the frame at `index`, whose text is only loaded if the parser saw that
+/// it may print a reliable word: since Go 1.17 most lock frames print `0x0?`.
+fn exact_first_at(d: &Dump, index: u32) -> Option<u64> {
+    d.frames[index as usize].may_print_reliable_word().then(|| exact_first(&d.frame(index))).flatten()
+}
+
 /// Classifies one goroutine.
 pub fn classify(d: &Dump, g: &Goroutine) -> Wait {
     classify_with(d, g, &|f| (d.func(f).is_sync_or_runtime(), role_of(&d.func(f).full)), &|s| {
@@ -189,29 +195,26 @@ fn classify_with(
             site = Some(i);
             break;
         }
-        let f = || d.frame(i);
         match role {
             // The innermost Lock frame with a reliable address wins; `lockSlow` comes first.
             Role::MutexLock => {
-                let a = exact_first(&f());
+                let a = exact_first_at(d, i);
                 mutex = Some(mutex.flatten().or(a));
             }
-            Role::RwRLock => rlock = Some(exact_first(&f())),
-            Role::RwLock => wlock = Some(exact_first(&f())),
+            Role::RwRLock => rlock = Some(exact_first_at(d, i)),
+            Role::RwLock => wlock = Some(exact_first_at(d, i)),
             Role::WaitGroupWait => other_sync = other_sync.or(Some(WaitKind::WaitGroup)),
             Role::CondWait => other_sync = other_sync.or(Some(WaitKind::Cond)),
             Role::Sema => {
                 if sema.is_none() {
-                    sema = exact_first(&f());
+                    sema = exact_first_at(d, i);
                 }
             }
             Role::Other => {}
         }
     }
-    let owner = site.and_then(|i| {
-        let f = d.frame(i);
-        f.func.receiver().filter(|r| r.starts_with('*')).and(exact_first(&f))
-    });
+    let owner =
+        site.and_then(|i| d.func_at(i).receiver().filter(|r| r.starts_with('*')).and_then(|_| exact_first_at(d, i)));
     let wait = |kind, addr| Wait { kind, addr, site, owner };
     // An RWMutex writer first takes the inner Mutex at the same address, so RWMutex frames
     // decide the kind even when a Mutex frame sits above them.
