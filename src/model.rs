@@ -744,7 +744,8 @@ pub struct Dump {
     /// All frames of all goroutines (and ancestors), each goroutine a contiguous range.
     pub frames: Vec<FrameRec>,
     /// Raw argument texts of the frames, concatenated: all of them, or those before the
-    /// first of [`Dump::args_after`].
+    /// first of [`Dump::args_after`]. Frames of one call site that print the same text in a
+    /// row share one copy of it.
     pub args_text: String,
     /// Further argument arenas as (index of their first frame, texts): a dump read in pieces
     /// on several cores keeps each piece's arena rather than copying them into one. Frames
