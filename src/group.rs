@@ -139,6 +139,58 @@ mod tests {
         groups.iter().map(|g| g.members.clone()).collect()
     }
 
+    /// Groups by comparing whole keys, the way the hashing must agree with.
+    fn by_keys(d: &Dump, sim: Similarity) -> Vec<Vec<usize>> {
+        let key = |gi: usize| -> Vec<String> {
+            let g = &d.goroutines[gi];
+            let state = g.state.0.to_string();
+            match sim {
+                Similarity::Exact => {
+                    std::iter::once(state).chain(d.frames(g).map(|f| format!("{} {}", f.site_id.0, f.args))).collect()
+                }
+                Similarity::Args => {
+                    std::iter::once(state).chain(d.frames(g).map(|f| f.site_id.0.to_string())).collect()
+                }
+                Similarity::Lines => folded_funcs(d, g).map(|f| f.0.to_string()).collect(),
+            }
+        };
+        let mut order: Vec<Vec<String>> = Vec::new();
+        let mut members: std::collections::HashMap<Vec<String>, Vec<usize>> = std::collections::HashMap::new();
+        for gi in 0..d.goroutines.len() {
+            let k = key(gi);
+            if !members.contains_key(&k) {
+                order.push(k.clone());
+            }
+            members.entry(k).or_default().push(gi);
+        }
+        let mut out: Vec<Vec<usize>> = order.iter().map(|k| members[k].clone()).collect();
+        out.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        out
+    }
+
+    #[test]
+    fn a_large_dump_groups_as_whole_keys_do_on_every_core() {
+        // 20k goroutines: hashed and compared on every core, with the hash folded so that
+        // stacks of different shapes collide.
+        let path = "testdata/corpus/gen/S7-healthy-20k/go1.27.3/goroutine-stacks-2026-11-27T052140Z.log.gz";
+        let mut text = Vec::new();
+        let file = std::fs::File::open(path).expect("bundled dump");
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gunzip");
+        let d = crate::read_dumps(&text[..], "S7").expect("parses").remove(0);
+        let all: Vec<usize> = (0..d.goroutines.len()).collect();
+        assert!(all.len() >= 4 * crate::par::MIN_ITEMS);
+        let hasher = foldhash::fast::FixedState::with_seed(1);
+        for sim in [Similarity::Exact, Similarity::Args, Similarity::Lines] {
+            let want = by_keys(&d, sim);
+            assert!(want.len() > 3, "{sim:?}: a dump with several stack shapes");
+            assert_eq!(members(&group(&d, &all, sim)), want, "{sim:?}");
+            for fold in [2, 3] {
+                let coarse = group_by(&d, &all, sim, |gi| key_hash(&d, gi, sim, &hasher) % fold);
+                assert_eq!(members(&coarse), want, "{sim:?} with {fold} hash values");
+            }
+        }
+    }
+
     #[test]
     fn colliding_hashes_still_separate_unlike_stacks() {
         let text =
