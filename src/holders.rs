@@ -97,14 +97,18 @@ struct Index<'d> {
     by_value: Postings,
     /// For each wanted value: the goroutines passing it reliably in application code.
     by_app_value: Postings,
-    /// For each wanted receiver type (index into `types`): goroutines with a method of it.
-    by_type: HashMap<u32, Vec<(usize, FuncId)>>,
+    /// For each wanted receiver type (index into `types`): goroutines with a method of it,
+    /// as each slice of the scan found them (in goroutine order when read in turn). Tens of
+    /// thousands per type on a large dump: copying them into one list was megabytes of
+    /// fresh pages.
+    by_type: HashMap<u32, Vec<Vec<(usize, FuncId)>>>,
     /// The wanted receiver types as (package, type name).
     types: Vec<(&'d str, &'d str)>,
     /// For each lock-site function: goroutines with it on their stack and the line they are at.
     by_func: HashMap<FuncId, Vec<(usize, u32)>>,
-    /// For each wanted package: goroutines with a frame in it.
-    by_package: HashMap<&'d str, Vec<usize>>,
+    /// For each wanted package: goroutines with a frame in it, by slice of the scan as
+    /// `by_type`.
+    by_package: HashMap<&'d str, Vec<Vec<usize>>>,
     /// Per function: whether it is application code (not the runtime, `sync` or the standard
     /// library).
     app: Vec<bool>,
@@ -412,12 +416,12 @@ impl<'d> Index<'d> {
             }
             for (t, v) in part.by_type.into_iter().enumerate() {
                 if !v.is_empty() {
-                    ix.by_type.entry(t as u32).or_default().extend(v);
+                    ix.by_type.entry(t as u32).or_default().push(v);
                 }
             }
             for (p, v) in part.by_package.into_iter().enumerate() {
                 if !v.is_empty() {
-                    ix.by_package.entry(want_packages[p]).or_default().extend(v);
+                    ix.by_package.entry(want_packages[p]).or_default().push(v);
                 }
             }
             for (g, fi) in part.top_app {
@@ -777,7 +781,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         let same: Vec<(usize, FuncId)> = ix
             .by_type
             .get(&(t as u32))
-            .map(|v| v.iter().copied().filter(|&(g, _)| eligible(g)).collect())
+            .map(|v| v.iter().flatten().copied().filter(|&(g, _)| eligible(g)).collect())
             .unwrap_or_default();
         let gs: Vec<usize> = same.iter().map(|&(g, _)| g).collect();
         let share = ix.shares(&gs, per_shape);
@@ -816,7 +820,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         let here: Vec<usize> = ix
             .by_package
             .get(t.0)
-            .map(|v| v.iter().copied().filter(|&g| eligible(g) && at_work_shape(g) && !queued(g)).collect())
+            .map(|v| v.iter().flatten().copied().filter(|&g| eligible(g) && at_work_shape(g) && !queued(g)).collect())
             .unwrap_or_default();
         at_work.fill(0);
         let share = ix.shares(&here, per_shape);
@@ -833,7 +837,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         let same: Vec<usize> = ix
             .by_package
             .get(site_func.package())
-            .map(|v| v.iter().copied().filter(|&g| eligible(g)).collect())
+            .map(|v| v.iter().flatten().copied().filter(|&g| eligible(g)).collect())
             .unwrap_or_default();
         let share = ix.shares(&same, per_shape);
         // The last rule that adds evidence: a goroutine it would be the only evidence for,
