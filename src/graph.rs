@@ -9,6 +9,7 @@ use hashbrown::{HashMap, HashSet};
 use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::NodeFiltered;
 
 use crate::holders::Holder;
 use crate::locks::Lock;
@@ -106,7 +107,16 @@ impl WaitGraph {
     /// Cycles: strongly connected components holding at least two goroutines, as
     /// (goroutines, locks), each sorted.
     pub fn cycles(&self) -> Vec<(Vec<usize>, Vec<usize>)> {
-        let mut out: Vec<(Vec<usize>, Vec<usize>)> = tarjan_scc(&self.graph)
+        // Only a node with edges both in and out can be on a cycle; a waiter that holds
+        // nothing has none in. Leaving such nodes out keeps every cycle whole (all of a
+        // cycle's nodes and edges stay) and spares a one-node component, each a vector, for
+        // each of tens of thousands of waiters.
+        let g = &self.graph;
+        let on_a_path = |n: NodeIndex| {
+            g.neighbors_directed(n, Direction::Incoming).next().is_some()
+                && g.neighbors_directed(n, Direction::Outgoing).next().is_some()
+        };
+        let mut out: Vec<(Vec<usize>, Vec<usize>)> = tarjan_scc(&NodeFiltered::from_fn(g, on_a_path))
             .into_iter()
             .filter_map(|comp| {
                 let mut gs = Vec::new();
