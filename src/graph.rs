@@ -36,8 +36,11 @@ pub struct WaitGraph {
 impl WaitGraph {
     /// Builds the graph from the locks and their best holders.
     pub fn build(locks: &[Lock], holders: &[Vec<Holder>]) -> Self {
-        let mut graph = DiGraph::new();
-        let mut goroutine_nodes = HashMap::new();
+        // Sized up front: a large dump's graph has tens of thousands of waiters, and growing
+        // the node, edge and index tables by doubling copied each of them about twice.
+        let waiters: usize = locks.iter().map(|l| l.waiters.len()).sum();
+        let mut graph = DiGraph::with_capacity(locks.len() + waiters + holders.len(), waiters + holders.len());
+        let mut goroutine_nodes = HashMap::with_capacity(waiters + holders.len());
         let lock_nodes: Vec<NodeIndex> = (0..locks.len()).map(|i| graph.add_node(Node::Lock(i))).collect();
         let mut node_of = |g: usize, graph: &mut DiGraph<Node, ()>| {
             *goroutine_nodes.entry(g).or_insert_with(|| graph.add_node(Node::Goroutine(g)))
