@@ -265,30 +265,28 @@ impl Partial {
                 top_found = true;
                 self.top_app.push((gi, fi));
             }
-            if rec.may_print_reliable_word() {
-                for w in d.reliable_words_at(fi) {
-                    if w.value >= lo && w.value <= hi {
-                        let from = cx.addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
-                        for &(a, li) in
-                            cx.addrs[from..].iter().take_while(|&&(a, _)| a <= w.value.saturating_add(OWNER_RANGE))
-                        {
-                            if w.value != a {
-                                let receiver = fin.method && w.index == 0 && w.depth == 0;
-                                self.near[li].push((w.value, gi, fi, receiver));
-                            }
+            for w in d.reliable_words_at(fi) {
+                if w.value >= lo && w.value <= hi {
+                    let from = cx.addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
+                    for &(a, li) in
+                        cx.addrs[from..].iter().take_while(|&&(a, _)| a <= w.value.saturating_add(OWNER_RANGE))
+                    {
+                        if w.value != a {
+                            let receiver = fin.method && w.index == 0 && w.depth == 0;
+                            self.near[li].push((w.value, gi, fi, receiver));
                         }
                     }
-                    if !cx.want_values.contains(w.value) {
-                        continue;
-                    }
-                    if !self.seen_values.contains(&(w.value, false)) {
-                        self.seen_values.push((w.value, false));
-                        self.by_value.push((w.value, gi));
-                    }
-                    if fin.app && !w.leads_group && !self.seen_values.contains(&(w.value, true)) {
-                        self.seen_values.push((w.value, true));
-                        self.by_app_value.push((w.value, gi));
-                    }
+                }
+                if !cx.want_values.contains(w.value) {
+                    continue;
+                }
+                if !self.seen_values.contains(&(w.value, false)) {
+                    self.seen_values.push((w.value, false));
+                    self.by_value.push((w.value, gi));
+                }
+                if fin.app && !w.leads_group && !self.seen_values.contains(&(w.value, true)) {
+                    self.seen_values.push((w.value, true));
+                    self.by_app_value.push((w.value, gi));
                 }
             }
             if fin.lock_site {

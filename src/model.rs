@@ -786,8 +786,12 @@ impl Dump {
     pub fn reliable_words_at(&self, index: u32) -> impl Iterator<Item = ArgWord> + '_ {
         let rec = &self.frames[index as usize];
         let start = rec.args_start as usize;
-        let end = if rec.may_print_reliable_word() { start + rec.args_len() as usize } else { start };
-        ArgWords::within(self.args_arena(index).as_bytes(), start..end).filter(|w| !w.unreliable)
+        // Nine frames in ten are answered by the flag alone, without finding their arena.
+        let (text, range) = match rec.may_print_reliable_word() {
+            true => (self.args_arena(index).as_bytes(), start..start + rec.args_len() as usize),
+            false => (&[][..], 0..0),
+        };
+        ArgWords::within(text, range).filter(|w| !w.unreliable)
     }
 
     /// The call site of a frame by its index in [`Dump::frames`], without its arguments.

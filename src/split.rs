@@ -40,7 +40,6 @@ fn cut_points(file: &mut File, size: u64, pieces: usize) -> std::io::Result<Vec<
             continue;
         }
         file.seek(SeekFrom::Start(nominal))?;
-        window.clear();
         if let Some(at) = find_cut(file, &finder, &mut window)? {
             cuts.push(nominal + at as u64);
         }
@@ -50,8 +49,10 @@ fn cut_points(file: &mut File, size: u64, pieces: usize) -> std::io::Result<Vec<
 
 /// The offset, from the file's position, of the first header line after a blank line within
 /// `SEARCH_WINDOW` bytes. The window is read a step at a time, and a match is only judged once
-/// its whole line has been read (or nothing more will be).
+/// its whole line has been read (or nothing more will be). `window` is a buffer to reuse; it is
+/// emptied first.
 fn find_cut(file: &mut File, finder: &memmem::Finder, window: &mut Vec<u8>) -> std::io::Result<Option<usize>> {
+    window.clear();
     let mut from = 0;
     loop {
         let room = SEARCH_WINDOW - window.len();
@@ -327,7 +328,6 @@ mod tests {
             bytes.extend_from_slice(b"\n\ngoroutine x\n\ngoroutine 7 [chan receive]:\nmain.f()\n");
             std::fs::File::create(&path).unwrap().write_all(&bytes).unwrap();
             let mut f = File::open(&path).unwrap();
-            window.clear();
             let found = find_cut(&mut f, &finder, &mut window).unwrap();
             assert_eq!(found, first_header(&bytes), "shift {shift}");
             assert!(found.is_some(), "shift {shift}");
@@ -337,7 +337,6 @@ mod tests {
             let mut bytes = filler.clone();
             bytes.extend_from_slice(tail);
             std::fs::File::create(&path).unwrap().write_all(&bytes).unwrap();
-            window.clear();
             let found = find_cut(&mut File::open(&path).unwrap(), &finder, &mut window).unwrap();
             assert_eq!(found, first_header(&bytes));
         }
