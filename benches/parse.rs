@@ -6,7 +6,12 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+// The binary's allocator, so that the figures are the binary's (see `holdup::alloc`).
+#[global_allocator]
+static ALLOC: holdup::alloc::HugePageAlloc = holdup::alloc::HugePageAlloc;
+
 fn inputs() -> Vec<(String, Vec<u8>)> {
+    holdup::alloc::tune_malloc();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut v = Vec::new();
     let mut add = |name: &str, p: PathBuf| {

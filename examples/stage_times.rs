@@ -23,7 +23,11 @@ fn best_of<T>(runs: usize, name: &str, mut f: impl FnMut() -> T) -> T {
     out.expect("at least one run")
 }
 
+#[global_allocator]
+static ALLOC: holdup::alloc::HugePageAlloc = holdup::alloc::HugePageAlloc;
+
 fn main() {
+    holdup::alloc::tune_malloc();
     let path = std::env::args().nth(1).expect("usage: stage_times FILE");
     let bytes = std::fs::read(&path).expect("read input");
     if std::env::args().nth(2).as_deref() == Some("parse") {

@@ -17,6 +17,7 @@
 //! assert_eq!(d.frames(g).next().unwrap().func.full, "main.main");
 //! ```
 
+pub mod alloc;
 pub mod analysis;
 pub mod check;
 pub mod cli;
@@ -78,22 +79,25 @@ pub(crate) fn feed_lines<S: input::Source>(
     Ok(())
 }
 
+/// Whether the file at `path` starts with the gzip magic (a file too short to tell, or one
+/// that cannot be read, counts as compressed: it is then read as a stream, which reports
+/// any error).
+fn starts_gzip(path: &str) -> bool {
+    let mut head = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .map(|()| head == input::GZIP_MAGIC)
+        .unwrap_or(true)
+}
+
 /// Reads a large plain file on every core (see [`split`]); `None` when the file is small,
-/// compressed, not a regular file (`file_size` is its size if it is one), or its pieces
-/// could not be stitched.
+/// not a regular plain file (`file_size` is its size if it is one), or its pieces could not
+/// be stitched.
 fn parallel_read(path: &str, file_size: Option<u64>) -> Result<Option<Vec<Dump>>, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let Some(size) = file_size.filter(|&s| s >= split::MIN_PARALLEL_BYTES && threads >= 2) else {
         return Ok(None);
     };
-    let mut head = [0u8; 2];
-    let gzip = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
-        .map(|()| head == input::GZIP_MAGIC)
-        .unwrap_or(true);
-    if gzip {
-        return Ok(None);
-    }
     split::read_parallel(path, size, threads)
 }
 
@@ -101,7 +105,8 @@ fn parallel_read(path: &str, file_size: Option<u64>) -> Result<Option<Vec<Dump>>
 pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
     if bytes.starts_with(&input::GZIP_MAGIC) {
         let reader = input::sniff_gzip(Box::new(bytes)).map_err(|e| Error::io(source, e))?;
-        return read_sized(reader, source, bytes.len() as u64);
+        // The compressed size says little of the text's: the tables are sized as for a pipe.
+        return read_sized(reader, source, 0);
     }
     // Plain text is read in place: lines borrow `bytes`, nothing is copied.
     read_lines(input::LineReader::from_slice(bytes, MAX_LINE_PIECE), source, bytes.len() as u64)
@@ -110,10 +115,14 @@ pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
 /// [`ErrorKind::NoDump`] when the input holds none.
 pub fn read_path(path: &str) -> Result<Vec<Dump>, Error> {
-    // The size of a regular file (not stdin, a pipe or a device): whether to split it, and
-    // how large to make the tables (a compressed file's size still helps).
-    let file_size =
-        if path == "-" { None } else { std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()) };
+    // The size of a regular plain file (not stdin, a pipe, a device or a gzip file): whether
+    // to split it, and how large to make the tables. A compressed file's size says little of
+    // its text's, so it is read as a pipe is.
+    let file_size = if path == "-" {
+        None
+    } else {
+        std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()).filter(|_| !starts_gzip(path))
+    };
     let dumps = match parallel_read(path, file_size)? {
         Some(dumps) => dumps,
         None => {

@@ -242,6 +242,7 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
     let (frames, goroutines) = (&mut into.frames, &mut into.goroutines);
     rayon::join(
         || {
+            reserve_fresh(frames, other.frames.len());
             frames.extend(other.frames.iter().map(|f| {
                 let mut f = *f;
                 f.site = site_map[f.site.0 as usize];
@@ -249,6 +250,7 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
             }))
         },
         || {
+            reserve_fresh(goroutines, other.goroutines.len());
             goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
                 g.state = state_map[g.state.0 as usize];
                 g.frames = remap_range(&g.frames);
@@ -274,6 +276,17 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
     into.span.end_byte = other.span.end_byte;
     into.era = merge_eras(&into.era, &other.era);
     true
+}
+
+/// Makes room for `extra` more items. A table that must move moves into a block allocated
+/// before the copy: `realloc` would copy into memory the allocator has not yet advised to
+/// use huge pages (see [`crate::alloc`]), a quarter of the process's page faults.
+fn reserve_fresh<T>(v: &mut Vec<T>, extra: usize) {
+    if v.capacity() - v.len() < extra {
+        let mut moved = Vec::with_capacity(v.len() + extra);
+        moved.append(v);
+        *v = moved;
+    }
 }
 
 /// The era both halves of a dump agree on: the intersection of their ranges.
