@@ -235,14 +235,12 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
     let frame_base = into.frames.len() as u32;
     let remap_range = |r: &std::ops::Range<u32>| r.start + frame_base..r.end + frame_base;
     // The other piece's argument arena is kept as it is, not copied: its frames' offsets
-    // stay valid in it. The frames and goroutines are appended, into fresh memory, one
-    // table per core.
+    // stay valid in it. The frames and goroutines are appended, one table per core.
     into.args_after.push((frame_base, other.args_text));
     into.args_after.extend(other.args_after.into_iter().map(|(first, text)| (first + frame_base, text)));
     let (frames, goroutines) = (&mut into.frames, &mut into.goroutines);
     rayon::join(
         || {
-            reserve_fresh(frames, other.frames.len());
             frames.extend(other.frames.iter().map(|f| {
                 let mut f = *f;
                 f.site = site_map[f.site.0 as usize];
@@ -250,7 +248,6 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
             }))
         },
         || {
-            reserve_fresh(goroutines, other.goroutines.len());
             goroutines.extend(other.goroutines.into_iter().map(|mut g: Goroutine| {
                 g.state = state_map[g.state.0 as usize];
                 g.frames = remap_range(&g.frames);
@@ -276,17 +273,6 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
     into.span.end_byte = other.span.end_byte;
     into.era = merge_eras(&into.era, &other.era);
     true
-}
-
-/// Makes room for `extra` more items. A table that must move moves into a block allocated
-/// before the copy: `realloc` would copy into memory the allocator has not yet advised to
-/// use huge pages (see [`crate::alloc`]), a quarter of the process's page faults.
-fn reserve_fresh<T>(v: &mut Vec<T>, extra: usize) {
-    if v.capacity() - v.len() < extra {
-        let mut moved = Vec::with_capacity(v.len() + extra);
-        moved.append(v);
-        *v = moved;
-    }
 }
 
 /// The era both halves of a dump agree on: the intersection of their ranges.
