@@ -11,7 +11,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 static ALLOC: holdup::alloc::HugePageAlloc = holdup::alloc::HugePageAlloc;
 
 fn inputs() -> Vec<(String, Vec<u8>)> {
-    holdup::alloc::tune_malloc();
+    holdup::alloc::tune_malloc_for(u64::MAX);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut v = Vec::new();
     let mut add = |name: &str, p: PathBuf| {

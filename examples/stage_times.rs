@@ -27,8 +27,8 @@ fn best_of<T>(runs: usize, name: &str, mut f: impl FnMut() -> T) -> T {
 static ALLOC: holdup::alloc::HugePageAlloc = holdup::alloc::HugePageAlloc;
 
 fn main() {
-    holdup::alloc::tune_malloc();
     let path = std::env::args().nth(1).expect("usage: stage_times FILE");
+    holdup::alloc::tune_malloc_for(std::fs::metadata(&path).map_or(0, |m| m.len()));
     let bytes = std::fs::read(&path).expect("read input");
     if std::env::args().nth(2).as_deref() == Some("parse") {
         let runs = std::env::args().nth(3).and_then(|n| n.parse().ok()).unwrap_or(15);

@@ -282,6 +282,9 @@ struct Loaded {
 fn load(files: &[String]) -> Loaded {
     let mut dumps = Vec::new();
     let mut ok = true;
+    // Standard input (no size) and files that cannot be read count as small.
+    let largest = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).max();
+    crate::alloc::tune_malloc_for(largest.unwrap_or(0));
     // Several inputs (a fleet's dumps) are read on every core; messages keep input order.
     // One input keeps the cores for itself (a large file is split across them).
     let read = crate::par::map_when(files.len() > 1, files, |f| read_path(f));

@@ -621,9 +621,10 @@ impl Extractor {
     fn room_after(&self, offset: u64) -> Option<u64> {
         match self.size_hint? {
             // A pipe or a gzip stream: the tables are sized for a large dump. Unwritten
-            // capacity costs address space, not memory, whereas tables grown by doubling
-            // leave their outgrown copies in the heap (`alloc::tune_malloc` keeps blocks up
-            // to 32 MiB there): 145 instead of 90 MB for the 100k dump on stdin.
+            // capacity costs address space, not memory, whereas a table grown by doubling
+            // is copied each time it outgrows a block of the heap, and where the heap keeps
+            // large blocks (`alloc::tune_malloc_for`) the outgrown copies stay: 145 instead
+            // of 90 MB for the 100k dump on stdin.
             0 => Some(UNKNOWN_SIZE),
             size => size.checked_sub(offset).filter(|&room| room > 0),
         }

@@ -5,6 +5,5 @@
 static ALLOC: holdup::alloc::HugePageAlloc = holdup::alloc::HugePageAlloc;
 
 fn main() -> std::process::ExitCode {
-    holdup::alloc::tune_malloc();
     holdup::cli::main()
 }
