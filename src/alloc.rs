@@ -1,11 +1,11 @@
 //! The binary's memory allocator: the system's, with every large block marked for
 //! transparent huge pages where Linux offers them, and glibc told to keep large blocks in
-//! its arenas.
+//! its arenas when the input is large.
 //!
 //! A 100k-goroutine dump becomes ~90 MB of model in fresh memory. On 4 KiB pages the kernel
 //! hands that over in ~26,000 page faults, each ~1.7 µs to take and ~0.6 µs to give back at
 //! exit on the VM we measure on: a sixth of the process's CPU time. Two changes cut them to
-//! ~4,600 (`BENCHMARKS.md`, sixth pass):
+//! ~5,000 (`BENCHMARKS.md`, sixth pass):
 //!
 //! - A block marked `MADV_HUGEPAGE` is faulted in 2 MiB at a time when the kernel's
 //!   `transparent_hugepage` setting is `madvise` or `always`; elsewhere the advice changes
@@ -13,10 +13,10 @@
 //!   advice costs a system call.
 //! - glibc serves blocks above a threshold from fresh `mmap`s, faulted in anew each time,
 //!   and raises that threshold only as such blocks are freed. For a large input,
-//!   [`tune_malloc_for`] fixes it at 32 MiB from the start, so the model's tables come from the arenas' heaps. Those are
-//!   reused from block to block (the analysis's tables land in advised memory the parse
-//!   gave back), and a thread's heap is aligned to 64 MiB, so its advised blocks hold whole
-//!   huge pages.
+//!   [`tune_malloc_for`] fixes it at 32 MiB from the start, so the model's tables come from
+//!   the arenas' heaps. Those are reused from block to block (the analysis's tables land in
+//!   advised memory the parse gave back), and a thread's heap is aligned to 64 MiB, so its
+//!   advised blocks hold whole huge pages.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -54,12 +54,12 @@ unsafe impl GlobalAlloc for HugePageAlloc {
         // SAFETY: as in `dealloc`; `new_size` is checked by the caller.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         // A growing vector is advised again as it crosses each size; the kernel merges the
-        // repeated advice into one mapping. A block that `realloc` moved to the heap was
-        // copied before it could be advised, in small pages. Moving every large block to an
-        // advised one before the copy was tried: it gave up `mremap`, which grows a mapped
-        // block without copying, and made the 1M-goroutine dump's stitch 0.4 s slower.
-        // Blocks of 32 MiB and more are mapped (see `tune_malloc_for`), so the small-page copies
-        // stay below that size.
+        // repeated advice into one mapping. A block that `realloc` moved within the heap
+        // was copied before it could be advised, in small pages. Moving every large block
+        // to an advised one before the copy was tried: it gave up `mremap`, which grows a
+        // mapped block without copying, and made the 1M-goroutine dump's stitch 0.4 s
+        // slower. Blocks of 32 MiB and more are mapped (see `tune_malloc_for`), so such
+        // small-page copies stay below that size.
         advise(p, new_size);
         p
     }

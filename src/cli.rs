@@ -282,12 +282,15 @@ struct Loaded {
 fn load(files: &[String]) -> Loaded {
     let mut dumps = Vec::new();
     let mut ok = true;
-    // Standard input (no size) and files that cannot be read count as small.
-    let largest = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).max();
-    crate::alloc::tune_malloc_for(largest.unwrap_or(0));
+    // The sizes are asked first, on every core, so that glibc is tuned for the largest
+    // before any thread allocates (standard input and unreadable files count as small).
+    let many = files.len() > 1;
+    let sizes = crate::par::map_when(many, files, |f| crate::regular_file_size(f));
+    crate::alloc::tune_malloc_for(sizes.iter().flatten().copied().max().unwrap_or(0));
     // Several inputs (a fleet's dumps) are read on every core; messages keep input order.
     // One input keeps the cores for itself (a large file is split across them).
-    let read = crate::par::map_when(files.len() > 1, files, |f| read_path(f));
+    let inputs: Vec<(&String, Option<u64>)> = files.iter().zip(sizes).collect();
+    let read = crate::par::map_when(many, &inputs, |&(f, size)| crate::read_path_sized(f, size));
     for r in read {
         match r {
             Ok(ds) => {

@@ -115,14 +115,22 @@ pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
 /// [`ErrorKind::NoDump`] when the input holds none.
 pub fn read_path(path: &str) -> Result<Vec<Dump>, Error> {
-    // The size of a regular plain file (not stdin, a pipe, a device or a gzip file): whether
-    // to split it, and how large to make the tables. A compressed file's size says little of
-    // its text's, so it is read as a pipe is.
-    let file_size = if path == "-" {
-        None
-    } else {
-        std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()).filter(|_| !starts_gzip(path))
-    };
+    read_path_sized(path, regular_file_size(path))
+}
+
+/// The size of the file at `path` if it is a regular file (not `-`, a pipe or a device).
+pub fn regular_file_size(path: &str) -> Option<u64> {
+    if path == "-" { None } else { std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()) }
+}
+
+/// [`read_path`] for a path whose [`regular_file_size`] the caller has already asked (a
+/// fleet of small files is not asked twice).
+pub fn read_path_sized(path: &str, size: Option<u64>) -> Result<Vec<Dump>, Error> {
+    // The size says whether to split the file and how large to make the tables. A large
+    // compressed file is read as a pipe is, its size unknown: the compressed size says
+    // little of the text's. (A small one keeps it as a hint, which spares every small file
+    // of a fleet a second open.)
+    let file_size = size.filter(|&s| s < split::MIN_PARALLEL_BYTES || !starts_gzip(path));
     let dumps = match parallel_read(path, file_size)? {
         Some(dumps) => dumps,
         None => {

@@ -109,3 +109,20 @@ fn a_dump_cut_short_reports_the_same_truncation() {
     bytes.truncate(if bytes[at] == b'\t' { line_end + 1 } else { line_end });
     check("s7-cut", &bytes);
 }
+
+/// A gzip file large enough to split gives the dumps of its text. Stored without
+/// compression, its bytes show the goroutine headers in plain sight; the reader must
+/// decompress it whole (its tables sized as for a pipe) rather than cut it at them.
+#[test]
+fn a_large_gzip_file_is_read_as_a_stream_not_split() {
+    let text = [s7("sigquit"), s7("sigquit")].concat();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    enc.write_all(&text).unwrap();
+    let gz = enc.finish().unwrap();
+    assert!(gz.len() as u64 >= holdup::split::MIN_PARALLEL_BYTES, "large enough to split: {}", gz.len());
+    let p = temp_file("stored.gz", &gz);
+    let path = p.to_str().unwrap();
+    let got = as_json(&holdup::read_path(path).unwrap());
+    std::fs::remove_file(&p).ok();
+    assert_eq!(got, as_json(&holdup::read_dumps_from(&text[..], path).unwrap()));
+}
