@@ -3,7 +3,7 @@
 #
 #   bench/holdup-timings.sh [OLD_BINARY]
 #
-# Runs hyperfine (wall time) and /usr/bin/time (peak RSS) on benchdata/bigdump-*.txt (made by
+# Runs hyperfine (wall time; means and, with jq, medians) and /usr/bin/time (peak RSS) on benchdata/bigdump-*.txt (made by
 # bench/make-dumps.sh) with `wc -l` in the same runs as the floor; with OLD_BINARY, that
 # build's `analyze` is measured in the same runs too, for before/after ratios. Also: one core
 # (taskset) against two, gostackparse's harness (benchdata/bin/gspscan, see BASELINES.md) when
@@ -53,4 +53,12 @@ gzip -1 -c $B/bigdump-100k-go1.27.txt > "$OUT/100k.gz"
 /usr/bin/time -f "100k stdin analyze %e s %M KiB" $H analyze --format json - < $B/bigdump-100k-go1.27.txt > /dev/null 2>> "$OUT/rss.txt"
 rm "$OUT/100k.gz"
 grep -h -E 'Benchmark|Time' "$OUT"/*.txt
+# Medians (what BENCHMARKS.md reports since the sixth pass: on this shared VM one slow run
+# moves a mean of ten by up to 40%), from hyperfine's JSON, when jq is installed.
+if command -v jq > /dev/null; then
+  for j in "$OUT"/*.json; do
+    jq -r --arg f "$(basename "$j" .json)" \
+      '.results[] | "\($f)\t\(.median * 10000 | floor / 10) ms median\t\(.min * 10000 | floor / 10) ms min\t\(.command)"' "$j"
+  done
+fi
 cat "$OUT/rss.txt"
