@@ -24,8 +24,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 /// The `holdup` binary installs it with `#[global_allocator]`; a library user may too.
 pub struct HugePageAlloc;
 
-/// The size of an x86-64 and arm64 transparent huge page. Only whole, aligned huge pages
-/// inside a block are advised, so a smaller block has none to advise.
+/// The size of a transparent huge page on x86-64 (and arm64 with 4 KiB pages). Only whole,
+/// aligned huge pages inside a block are advised, so a smaller block has none to advise.
 pub const HUGE_PAGE: usize = 2 << 20;
 
 // SAFETY: every call is passed to `System` unchanged; the advice only changes how the kernel
@@ -58,8 +58,8 @@ unsafe impl GlobalAlloc for HugePageAlloc {
         // was copied before it could be advised, in small pages. Moving every large block
         // to an advised one before the copy was tried: it gave up `mremap`, which grows a
         // mapped block without copying, and made the 1M-goroutine dump's stitch 0.4 s
-        // slower. Blocks of 32 MiB and more are mapped (see `tune_malloc_for`), so such
-        // small-page copies stay below that size.
+        // slower. With glibc tuned for a large input, blocks of 32 MiB and more are mapped
+        // (see `tune_malloc_for`), so such small-page copies stay below that size.
         advise(p, new_size);
         p
     }
