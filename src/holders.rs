@@ -97,33 +97,56 @@ struct Index<'d> {
     by_value: Postings,
     /// For each wanted value: the goroutines passing it reliably in application code.
     by_app_value: Postings,
-    /// For each wanted receiver type (index into `types`): goroutines with a method of it,
-    /// as each slice of the scan found them (in goroutine order when read in turn). Tens of
-    /// thousands per type on a large dump: copying them into one list was megabytes of
-    /// fresh pages.
-    by_type: HashMap<u32, Vec<Vec<(usize, FuncId)>>>,
+    /// For each wanted receiver type (index into `types`): goroutines with a method of it.
+    by_type: HashMap<u32, Slices<(u32, FuncId)>>,
     /// The wanted receiver types as (package, type name).
     types: Vec<(&'d str, &'d str)>,
     /// For each lock-site function: goroutines with it on their stack and the line they are at.
-    by_func: HashMap<FuncId, Vec<(usize, u32)>>,
-    /// For each wanted package: goroutines with a frame in it, by slice of the scan as
-    /// `by_type`.
-    by_package: HashMap<&'d str, Vec<Vec<usize>>>,
+    by_func: HashMap<FuncId, Vec<(u32, u32)>>,
+    /// For each wanted package: goroutines with a frame in it.
+    by_package: HashMap<&'d str, Slices<u32>>,
     /// Per function: whether it is application code (not the runtime, `sync` or the standard
     /// library).
     app: Vec<bool>,
     /// Per goroutine: the index of its innermost application frame (`u32::MAX`: none).
     top_app: Vec<u32>,
-    /// Per lock: reliable arguments within [`OWNER_RANGE`] bytes of its address (but not
-    /// equal): (value, goroutine, frame index, passed as a method receiver).
-    near: Vec<Vec<(u64, usize, u32, bool)>>,
+    /// Per lock: the passings of the closest value below its address (within
+    /// [`OWNER_RANGE`] bytes, 8-byte aligned, passed reliably by application code), in
+    /// goroutine order: the lock's likely owner.
+    near: Vec<Vec<Near>>,
     /// Stack shape of every goroutine (same functions in the same order) and how many
     /// goroutines share it.
     shape: Vec<u32>,
     shape_size: Vec<u32>,
+    /// How many stack shapes there are.
+    shapes: usize,
     /// Per lock: the objects its waiters' application frames pass above the lock site
     /// (pointer-like reliable words), with how many waiters pass each; sorted by value.
     support: Vec<Vec<(u64, usize)>>,
+}
+
+/// Goroutines (or what is known of them) listed by each slice of the scan, in goroutine
+/// order when read in turn. The lists of a large dump run to millions of entries: joining
+/// them into one would copy megabytes into fresh pages for nothing. (Goroutine indices in
+/// the indexes are `u32` for the same reason: half the pages of `usize`.)
+type Slices<T> = Vec<Vec<T>>;
+
+/// A reliable argument near a lock's address: the value, the goroutine and frame passing
+/// it, and whether it is passed as a method receiver.
+type Near = (u64, u32, u32, bool);
+
+/// Adds `more` (passings of one value, in goroutine order after those of `kept`) to
+/// `kept` (passings of one value) so that only the highest value's remain. Only the
+/// closest value below a lock can be its owner: a large dump passes a million values near
+/// its locks, and none of the others need keeping.
+fn keep_closest(kept: &mut Vec<Near>, more: &[Near]) {
+    let Some(&(value, ..)) = more.first() else { return };
+    match kept.first() {
+        Some(&(best, ..)) if best > value => return,
+        Some(&(best, ..)) if best == value => {}
+        _ => kept.clear(),
+    }
+    kept.extend_from_slice(more);
 }
 
 /// For each value, the goroutines passing it, in goroutine order: one flat list sorted by
@@ -131,15 +154,16 @@ struct Index<'d> {
 /// of vectors it replaced allocated one vector per value per slice of the scan.
 #[derive(Default)]
 struct Postings {
-    goroutines: Vec<usize>,
+    goroutines: Vec<u32>,
     runs: HashMap<u64, (u32, u32)>,
 }
 
 impl Postings {
-    /// From (value, goroutine) pairs in goroutine order.
-    fn new(mut pairs: Vec<(u64, usize)>) -> Self {
-        // Stable: each value's goroutines stay in goroutine order.
-        pairs.sort_by_key(|&(v, _)| v);
+    /// From (value, goroutine) pairs, each pair once.
+    fn new(mut pairs: Vec<(u64, u32)>) -> Self {
+        // The pairs are distinct, so sorting them whole puts each value's goroutines in
+        // goroutine order without the buffer a stable sort allocates.
+        pairs.sort_unstable();
         let mut runs = HashMap::new();
         let mut start = 0;
         for w in pairs.chunk_by(|a, b| a.0 == b.0) {
@@ -149,7 +173,7 @@ impl Postings {
         Postings { goroutines: pairs.into_iter().map(|(_, g)| g).collect(), runs }
     }
 
-    fn get(&self, v: u64) -> &[usize] {
+    fn get(&self, v: u64) -> &[u32] {
         self.runs.get(&v).map_or(&[], |&(a, b)| &self.goroutines[a as usize..b as usize])
     }
 }
@@ -217,24 +241,25 @@ struct ScanCtx<'a, 'd> {
 
 /// The indexes one slice of goroutines contributes.
 struct Partial {
-    near: Vec<Vec<(u64, usize, u32, bool)>>,
+    near: Vec<Vec<Near>>,
     /// (value, goroutine) in goroutine order.
-    by_value: Vec<(u64, usize)>,
-    by_app_value: Vec<(u64, usize)>,
-    by_func: HashMap<FuncId, Vec<(usize, u32)>>,
+    by_value: Vec<(u64, u32)>,
+    by_app_value: Vec<(u64, u32)>,
+    by_func: HashMap<FuncId, Vec<(u32, u32)>>,
     /// By index into the wanted types and packages: dense, so that the ~300k pushes of a
     /// large dump hash nothing.
-    by_type: Vec<Vec<(usize, FuncId)>>,
-    by_package: Vec<Vec<usize>>,
+    by_type: Vec<Vec<(u32, FuncId)>>,
+    by_package: Vec<Vec<u32>>,
     seen_types: Vec<u32>,
     seen_packages: Vec<u32>,
     seen_values: Vec<(u64, bool)>,
-    /// (goroutine, index of its innermost application frame).
-    top_app: Vec<(usize, u32)>,
+    /// Per goroutine of the slice, in order: the index of its innermost application frame
+    /// (`u32::MAX`: none).
+    top_app: Vec<u32>,
 }
 
 impl Partial {
-    fn new(locks: usize, types: usize, packages: usize) -> Self {
+    fn new(locks: usize, types: usize, packages: usize, goroutines: usize) -> Self {
         Partial {
             near: vec![Vec::new(); locks],
             by_value: Vec::new(),
@@ -245,36 +270,33 @@ impl Partial {
             seen_types: Vec::new(),
             seen_packages: Vec::new(),
             seen_values: Vec::new(),
-            top_app: Vec::new(),
+            top_app: Vec::with_capacity(goroutines),
         }
     }
 
     /// Indexes goroutine `gi`: its argument words, lock-site functions, types and packages.
     fn scan(&mut self, cx: &ScanCtx<'_, '_>, gi: usize) {
         let d = cx.d;
+        let g = gi as u32;
         let (lo, hi) = cx.bounds;
         self.seen_types.clear();
         self.seen_packages.clear();
         self.seen_values.clear();
-        let mut top_found = false;
+        let mut top = u32::MAX;
         for fi in d.goroutines[gi].frames.clone() {
             let rec = d.frames[fi as usize];
             let site = &d.sites[rec.site.0 as usize];
             let fin = cx.info[site.func.0 as usize];
-            if fin.app && !top_found {
-                top_found = true;
-                self.top_app.push((gi, fi));
+            if fin.app && top == u32::MAX {
+                top = fi;
             }
             for w in d.reliable_words_at(fi) {
-                if w.value >= lo && w.value <= hi {
-                    let from = cx.addrs.partition_point(|&(a, _)| a.saturating_add(OWNER_RANGE) < w.value);
-                    for &(a, li) in
-                        cx.addrs[from..].iter().take_while(|&&(a, _)| a <= w.value.saturating_add(OWNER_RANGE))
-                    {
-                        if w.value != a {
-                            let receiver = fin.method && w.index == 0 && w.depth == 0;
-                            self.near[li].push((w.value, gi, fi, receiver));
-                        }
+                if fin.app && w.value >= lo && w.value <= hi && w.value.is_multiple_of(8) {
+                    // The locks it may own: those at most OWNER_RANGE bytes above it.
+                    let from = cx.addrs.partition_point(|&(a, _)| a <= w.value);
+                    for &(_, li) in cx.addrs[from..].iter().take_while(|&&(a, _)| a - w.value <= OWNER_RANGE) {
+                        let receiver = fin.method && w.index == 0 && w.depth == 0;
+                        keep_closest(&mut self.near[li], &[(w.value, g, fi, receiver)]);
                     }
                 }
                 if !cx.want_values.contains(w.value) {
@@ -282,29 +304,30 @@ impl Partial {
                 }
                 if !self.seen_values.contains(&(w.value, false)) {
                     self.seen_values.push((w.value, false));
-                    self.by_value.push((w.value, gi));
+                    self.by_value.push((w.value, g));
                 }
                 if fin.app && !w.leads_group && !self.seen_values.contains(&(w.value, true)) {
                     self.seen_values.push((w.value, true));
-                    self.by_app_value.push((w.value, gi));
+                    self.by_app_value.push((w.value, g));
                 }
             }
             if fin.lock_site {
-                self.by_func.entry(site.func).or_default().push((gi, site.line));
+                self.by_func.entry(site.func).or_default().push((g, site.line));
             }
             if let Some(t) = fin.ty
                 && !self.seen_types.contains(&t)
             {
                 self.seen_types.push(t);
-                self.by_type[t as usize].push((gi, site.func));
+                self.by_type[t as usize].push((g, site.func));
             }
             if let Some(p) = fin.package
                 && !self.seen_packages.contains(&p)
             {
                 self.seen_packages.push(p);
-                self.by_package[p as usize].push(gi);
+                self.by_package[p as usize].push(g);
             }
         }
+        self.top_app.push(top);
     }
 }
 
@@ -371,10 +394,11 @@ impl<'d> Index<'d> {
             by_func: HashMap::new(),
             by_package: HashMap::new(),
             app,
-            top_app: vec![u32::MAX; d.goroutines.len()],
+            top_app: Vec::with_capacity(n),
             near: vec![Vec::new(); locks.len()],
             shape: vec![0; d.goroutines.len()],
             shape_size: vec![1; d.goroutines.len()],
+            shapes: shapes.len(),
             support,
         };
         for (k, grp) in shapes.iter().enumerate() {
@@ -388,16 +412,17 @@ impl<'d> Index<'d> {
             locks.iter().enumerate().filter_map(|(i, l)| l.addr.map(|a| (a, i))).collect();
         addrs.sort_unstable();
         let (lo, hi) = match (addrs.first(), addrs.last()) {
-            (Some(&(a, _)), Some(&(b, _))) => (a.saturating_sub(OWNER_RANGE), b.saturating_add(OWNER_RANGE)),
+            (Some(&(a, _)), Some(&(b, _))) => (a.saturating_sub(OWNER_RANGE), b),
             _ => (1, 0),
         };
         // The scan reads every argument of every frame, so it runs on every core: each slice
         // of goroutines fills its own partial index, merged in goroutine order afterwards.
         let slices = if n >= crate::par::MIN_ITEMS { rayon::current_num_threads() * 4 } else { 1 };
         let parts: Vec<Partial> = crate::par::map_indices(n, slices, |k| {
-            let mut part = Partial::new(locks.len(), ix.types.len(), want_packages.len());
+            let range = n * k / slices..n * (k + 1) / slices;
+            let mut part = Partial::new(locks.len(), ix.types.len(), want_packages.len(), range.len());
             let ctx = ScanCtx { d, info: &info, addrs: &addrs, bounds: (lo, hi), want_values: &want_values };
-            for gi in n * k / slices..n * (k + 1) / slices {
+            for gi in range {
                 part.scan(&ctx, gi);
             }
             part
@@ -405,7 +430,7 @@ impl<'d> Index<'d> {
         let (mut by_value, mut by_app_value) = (Vec::new(), Vec::new());
         for part in parts {
             for (li, v) in part.near.into_iter().enumerate() {
-                ix.near[li].extend(v);
+                keep_closest(&mut ix.near[li], &v);
             }
             by_value.extend(part.by_value);
             by_app_value.extend(part.by_app_value);
@@ -422,9 +447,7 @@ impl<'d> Index<'d> {
                     ix.by_package.entry(want_packages[p]).or_default().push(v);
                 }
             }
-            for (g, fi) in part.top_app {
-                ix.top_app[g] = fi;
-            }
+            ix.top_app.extend(part.top_app);
         }
         ix.by_value = Postings::new(by_value);
         ix.by_app_value = Postings::new(by_app_value);
@@ -436,20 +459,28 @@ impl<'d> Index<'d> {
     /// cannot all hold one mutex, so five identical bystanders weigh what one unique
     /// goroutine weighs.
     ///
-    /// Returns each member's share, in the order given; `per_shape` is zeroed scratch, one
-    /// counter per shape, and is left zeroed.
-    fn shares(&self, members: &[usize], per_shape: &mut [u32]) -> Vec<f64> {
+    /// Calls `f` with each member (a goroutine and what goes with it) and its share, in the
+    /// order given. The members are read three times rather than collected: a type's
+    /// methods reach hundreds of thousands of goroutines on a large dump. `per_shape` is
+    /// zeroed scratch, one counter per shape, and is left zeroed.
+    fn share_out<T>(
+        &self,
+        members: impl Iterator<Item = (usize, T)> + Clone,
+        per_shape: &mut [u32],
+        mut f: impl FnMut(usize, T, f64),
+    ) {
         let mut shapes = 0usize;
-        for &g in members {
+        for (g, _) in members.clone() {
             let c = &mut per_shape[self.shape[g] as usize];
             shapes += usize::from(*c == 0);
             *c += 1;
         }
-        let out = members.iter().map(|&g| 1.0 / shapes as f64 / f64::from(per_shape[self.shape[g] as usize])).collect();
-        for &g in members {
+        for (g, x) in members.clone() {
+            f(g, x, 1.0 / shapes as f64 / f64::from(per_shape[self.shape[g] as usize]));
+        }
+        for (g, _) in members {
             per_shape[self.shape[g] as usize] = 0;
         }
-        out
     }
 }
 
@@ -513,16 +544,27 @@ pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
         return Vec::new();
     }
     let ix = Index::build(d, waits, locks);
-    // Locks are independent once the index is built; each worker keeps one scratch.
+    // Locks are independent once the index is built. A scratch is ~10 bytes per goroutine
+    // and grows with the candidates: rather than one per rayon job (as `map_init` makes),
+    // the workers share a pool, so there are never more than there are threads.
     let n = d.goroutines.len();
     let mut all: Vec<Vec<Holder>> = if n >= crate::par::MIN_ITEMS {
+        let pool = std::sync::Mutex::new(Vec::new());
         locks
             .par_iter()
             .enumerate()
-            .map_init(|| Scratch::new(n), |scratch, (li, l)| infer_one(&ix, waits, li, l, scratch))
+            .map(|(li, l)| {
+                let taken = pool.lock().map(|mut p| p.pop()).unwrap_or_default();
+                let mut scratch = taken.unwrap_or_else(|| Scratch::new(n, ix.shapes));
+                let holders = infer_one(&ix, waits, li, l, &mut scratch);
+                if let Ok(mut p) = pool.lock() {
+                    p.push(scratch);
+                }
+                holders
+            })
             .collect()
     } else {
-        let mut scratch = Scratch::new(n);
+        let mut scratch = Scratch::new(n, ix.shapes);
         locks.iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l, &mut scratch)).collect()
     };
     spread_ties(&mut all);
@@ -639,7 +681,7 @@ struct Scratch {
     whys: Vec<(usize, Why)>,
     /// Per goroutine: waits for the lock at hand.
     waiting: Vec<bool>,
-    /// Per stack shape: a counter for [`Index::shares`].
+    /// Per stack shape: a counter for [`Index::share_out`].
     per_shape: Vec<u32>,
     /// Per stack shape: at work in the lock's code (2), not (1), not yet known (0); zeroed
     /// after each lock.
@@ -647,13 +689,13 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(goroutines: usize) -> Self {
+    fn new(goroutines: usize, shapes: usize) -> Self {
         Scratch {
             cands: Cands { slot: vec![u32::MAX; goroutines], list: Vec::new() },
             whys: Vec::new(),
             waiting: vec![false; goroutines],
-            per_shape: vec![0; goroutines],
-            at_work: vec![0; goroutines],
+            per_shape: vec![0; shapes],
+            at_work: vec![0; shapes],
         }
     }
 }
@@ -687,7 +729,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     // Direct: the lock's address or the lock sites' receiver as a reliable argument.
     for (value, owner) in [(l.addr, false), (l.owner.filter(|&o| Some(o) != l.addr), true)] {
         let Some(v) = value else { continue };
-        for &g in ix.by_value.get(v) {
+        for g in ix.by_value.get(v).iter().map(|&g| g as usize) {
             if eligible(g) {
                 add(g, 10.0, Why::Direct { owner, value: v }, cands);
                 cands.entry(g).direct = true;
@@ -701,11 +743,9 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     // When the waiters printed the owner itself (their lock site's receiver), values below
     // the lock belong to other objects.
     if let Some(a) = l.addr.filter(|_| l.owner.is_none()) {
-        let app = |fi: u32| ix.app[d.site_at(fi).func.0 as usize];
-        let owner =
-            ix.near[li].iter().filter(|&&(v, _, fi, _)| v < a && v.is_multiple_of(8) && app(fi)).map(|n| n.0).max();
         let mut best: HashMap<usize, (f64, Why, bool)> = HashMap::new();
-        for &(v, gi, fi, receiver) in ix.near[li].iter().filter(|n| Some(n.0) == owner && app(n.2)) {
+        for &(v, gi, fi, receiver) in &ix.near[li] {
+            let gi = gi as usize;
             if !eligible(gi) || cands.get(gi).is_some_and(|h| h.direct) {
                 continue;
             }
@@ -739,7 +779,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         if Some(v) == l.addr || Some(v) == l.owner {
             continue;
         }
-        let holders: Vec<usize> = ix.by_app_value.get(v).iter().copied().filter(|&g| eligible(g)).collect();
+        let holders: Vec<usize> = ix.by_app_value.get(v).iter().map(|&g| g as usize).filter(|&g| eligible(g)).collect();
         if holders.is_empty() {
             continue;
         }
@@ -760,36 +800,24 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     // Same function, past the line where the waiters block.
     let lock_line = l.waiters.iter().find_map(|&(gi, _)| waits[gi].site.map(|i| d.site_at(i).line));
     if let Some(line) = lock_line {
-        let past: Vec<(usize, u32)> = ix
-            .by_func
-            .get(&l.site())
-            .map(|v| v.iter().copied().filter(|&(g, at)| eligible(g) && at > line).collect())
-            .unwrap_or_default();
-        let gs: Vec<usize> = past.iter().map(|&(g, _)| g).collect();
-        let share = ix.shares(&gs, per_shape);
-        for (&(g, at), share) in past.iter().zip(share) {
+        let past = ix.by_func.get(&l.site()).into_iter().flatten().map(|&(g, at)| (g as usize, at));
+        ix.share_out(past.filter(|&(g, at)| eligible(g) && at > line), per_shape, |g, at, share| {
             add(g, 5.0 * share, Why::PastLine { at, line }, cands);
             cands.entry(g).kin = true;
-        }
+        });
     }
 
     // Methods of the lock sites' receiver type.
     let mut same_type_count = 0;
     if let Some(t) = site_type.and_then(|k| ix.types.iter().position(|&x| x == k)) {
-        let same: Vec<(usize, FuncId)> = ix
-            .by_type
-            .get(&(t as u32))
-            .map(|v| v.iter().flatten().copied().filter(|&(g, _)| eligible(g)).collect())
-            .unwrap_or_default();
-        let gs: Vec<usize> = same.iter().map(|&(g, _)| g).collect();
-        let share = ix.shares(&gs, per_shape);
-        same_type_count = same.len();
-        for (&(g, func), share) in same.iter().zip(share) {
+        let same = ix.by_type.get(&(t as u32)).into_iter().flatten().flatten().map(|&(g, f)| (g as usize, f));
+        ix.share_out(same.filter(|&(g, _)| eligible(g)), per_shape, |g, func, share| {
+            same_type_count += 1;
             let c = cands.entry(g);
             c.score += 3.0 * share;
             c.same_type = Some(func);
             c.kin = true;
-        }
+        });
     }
 
     // At work in the lock's code: the innermost application frames, while they stay in the
@@ -818,36 +846,36 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         let here: Vec<usize> = ix
             .by_package
             .get(t.0)
-            .map(|v| v.iter().flatten().copied().filter(|&g| eligible(g) && at_work_shape(g) && !queued(g)).collect())
+            .map(|v| {
+                v.iter()
+                    .flatten()
+                    .map(|&g| g as usize)
+                    .filter(|&g| eligible(g) && at_work_shape(g) && !queued(g))
+                    .collect()
+            })
             .unwrap_or_default();
         at_work.fill(0);
-        let share = ix.shares(&here, per_shape);
-        for (&g, share) in here.iter().zip(share) {
+        ix.share_out(here.iter().map(|&g| (g, ())), per_shape, |g, (), share| {
             let c = cands.entry(g);
             c.score += 4.0 * share;
             c.at_work = true;
             c.kin = true;
-        }
+        });
     }
 
     // The lock site's package.
     if !site_func.is_stdlib() {
-        let same: Vec<usize> = ix
-            .by_package
-            .get(site_func.package())
-            .map(|v| v.iter().flatten().copied().filter(|&g| eligible(g)).collect())
-            .unwrap_or_default();
-        let share = ix.shares(&same, per_shape);
+        let same = ix.by_package.get(site_func.package()).into_iter().flatten().flatten().map(|&g| (g as usize, ()));
         // The last rule that adds evidence: a goroutine it would be the only evidence for,
         // at less than the state bar, could never be reported, and on a large dump there
         // are tens of thousands of those.
-        for (&g, share) in same.iter().zip(share) {
+        ix.share_out(same.filter(|&(g, _)| eligible(g)), per_shape, |g, (), share| {
             if share >= MIN_SCORE - MAX_BONUS || cands.get(g).is_some() {
                 let c = cands.entry(g);
                 c.score += share;
                 c.package = true;
             }
-        }
+        });
     }
 
     // The goroutine that wrote a runtime.Stack or pprof dump comes first, running; it is
@@ -1163,6 +1191,19 @@ sync.(*Mutex).lockSlow({addr})\n\t/go/src/sync/mutex.go:173 +0x15d\nsync.(*Mutex
         assert_eq!((h[0].0, h[0].1), (3, Confidence::High));
         assert!(h[0].2[0].contains("24 bytes below the lock"), "{:?}", h[0].2);
         assert!(h.iter().all(|c| c.0 != 4), "the farther neighbour is no candidate: {h:?}");
+    }
+
+    #[test]
+    fn only_the_closest_value_below_a_lock_is_kept_in_goroutine_order() {
+        let mut kept = Vec::new();
+        // A value farther below, then a closer one, then the closer one again, then a farther
+        // one once more, as the slices of a scan would hand them over.
+        for (value, g) in [(0x100, 1), (0x140, 2), (0x140, 3), (0x100, 4), (0x140, 5)] {
+            keep_closest(&mut kept, &[(value, g, 0, false)]);
+        }
+        assert_eq!(kept.iter().map(|n| (n.0, n.1)).collect::<Vec<_>>(), vec![(0x140, 2), (0x140, 3), (0x140, 5)]);
+        keep_closest(&mut kept, &[]);
+        assert_eq!(kept.len(), 3);
     }
 
     #[test]
