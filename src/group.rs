@@ -92,43 +92,77 @@ pub fn group(d: &Dump, goroutines: &[usize], sim: Similarity) -> Vec<Group> {
 
 /// [`group`] with the hash function given, so tests can force collisions.
 fn group_by(d: &Dump, goroutines: &[usize], sim: Similarity, hash: impl Fn(usize) -> u64 + Sync) -> Vec<Group> {
-    // Hashing and confirming read every frame, so large inputs do both on every core.
-    let n = goroutines.len();
-    let hashes: Vec<u64> = crate::par::map(n, goroutines, |&gi| hash(gi));
-    // The first goroutine with each hash, by position in `goroutines`.
-    let mut first_of: HashMap<u64, usize> = HashMap::with_capacity(goroutines.len() / 4);
-    let firsts: Vec<usize> = hashes.iter().enumerate().map(|(i, &h)| *first_of.entry(h).or_insert(i)).collect();
-    let confirm = |i: usize| firsts[i] == i || alike(d, goroutines[firsts[i]], goroutines[i], sim);
-    let confirmed: Vec<bool> = crate::par::map_indices(n, n, confirm);
-    let mut groups: Vec<Group> = Vec::new();
-    // Per position of a first goroutine: its group.
-    let mut group_at: Vec<usize> = vec![usize::MAX; goroutines.len()];
-    // Hash collisions: the other groups whose keys share a hash with a first goroutine.
-    let mut others: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, &gi) in goroutines.iter().enumerate() {
-        let at = if firsts[i] == i {
-            groups.push(Group { members: Vec::new(), count: 0 });
-            group_at[i] = groups.len() - 1;
-            groups.len() - 1
-        } else if confirmed[i] {
-            group_at[firsts[i]]
-        } else {
-            let slot = others.entry(hashes[i]).or_default();
-            match slot.iter().copied().find(|&k| alike(d, groups[k].members[0], gi, sim)) {
-                Some(k) => k,
-                None => {
-                    groups.push(Group { members: Vec::new(), count: 0 });
-                    slot.push(groups.len() - 1);
-                    groups.len() - 1
-                }
-            }
-        };
-        groups[at].members.push(gi);
-        groups[at].count += u64::from(d.goroutines[gi].count);
+    let (numbers, count) = number_by(d, goroutines.len(), |i| goroutines[i], sim, hash);
+    let mut groups: Vec<Group> = vec![Group { members: Vec::new(), count: 0 }; count];
+    for (&k, &gi) in numbers.iter().zip(goroutines) {
+        let g = &mut groups[k as usize];
+        g.members.push(gi);
+        g.count += u64::from(d.goroutines[gi].count);
     }
     // Stable sort keeps first-appearance order among equal counts.
     groups.sort_by_key(|g| std::cmp::Reverse(g.count));
     groups
+}
+
+/// The stack shape ([`Similarity::Lines`]) of every goroutine of `d`, by goroutine index, as
+/// numbers counted from 0 in order of first appearance, and how many goroutines have each
+/// shape. What [`group`] finds, without a member list per group: the holder inference only
+/// asks which goroutines are alike, of every goroutine of a dump.
+pub fn shapes(d: &Dump) -> (Vec<u32>, Vec<u32>) {
+    let hasher = foldhash::fast::FixedState::with_seed(0x51_7cc1_b727_220a);
+    let sim = Similarity::Lines;
+    let (numbers, count) = number_by(d, d.goroutines.len(), |i| i, sim, |gi| key_hash(d, gi, sim, &hasher));
+    let mut sizes = vec![0u32; count];
+    for &k in &numbers {
+        sizes[k as usize] += 1;
+    }
+    (numbers, sizes)
+}
+
+/// Numbers the `n` goroutines `at(0), …, at(n - 1)` by group under `sim`, groups counted
+/// from 0 in order of first appearance; returns the numbers by position and how many groups
+/// there are. Positions are `u32`, as frame indices are: a dump has fewer goroutines.
+fn number_by(
+    d: &Dump,
+    n: usize,
+    at: impl Fn(usize) -> usize + Sync,
+    sim: Similarity,
+    hash: impl Fn(usize) -> u64 + Sync,
+) -> (Vec<u32>, usize) {
+    // Hashing and confirming read every frame, so large inputs do both on every core.
+    let hashes: Vec<u64> = crate::par::map_indices(n, n, |i| hash(at(i)));
+    // The first position with each hash.
+    let mut first_of: HashMap<u64, u32> = HashMap::with_capacity(n / 4);
+    let firsts: Vec<u32> = hashes.iter().enumerate().map(|(i, &h)| *first_of.entry(h).or_insert(i as u32)).collect();
+    drop(first_of);
+    let first = |i: usize| firsts[i] as usize;
+    let confirmed: Vec<bool> = crate::par::map_indices(n, n, |i| first(i) == i || alike(d, at(first(i)), at(i), sim));
+    // Per position: its group's number (that of its first position once confirmed).
+    let mut numbers: Vec<u32> = Vec::with_capacity(n);
+    let mut count = 0u32;
+    // Hash collisions: the other groups whose keys share a hash with a first goroutine,
+    // as (number, a position in the group).
+    let mut others: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
+    for i in 0..n {
+        let k = if first(i) == i {
+            count += 1;
+            count - 1
+        } else if confirmed[i] {
+            numbers[first(i)]
+        } else {
+            let slot = others.entry(hashes[i]).or_default();
+            match slot.iter().find(|&&(_, p)| alike(d, at(p), at(i), sim)) {
+                Some(&(k, _)) => k,
+                None => {
+                    slot.push((count, i));
+                    count += 1;
+                    count - 1
+                }
+            }
+        };
+        numbers.push(k);
+    }
+    (numbers, count as usize)
 }
 
 #[cfg(test)]
@@ -189,6 +223,29 @@ mod tests {
                 assert_eq!(members(&coarse), want, "{sim:?} with {fold} hash values");
             }
         }
+    }
+
+    #[test]
+    fn shapes_number_the_groups_of_every_goroutine() {
+        let path = "testdata/corpus/gen/S7-healthy-20k/go1.27.3/goroutine-stacks-2026-11-27T052140Z.log.gz";
+        let mut text = Vec::new();
+        let file = std::fs::File::open(path).expect("bundled dump");
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gunzip");
+        let d = crate::read_dumps(&text[..], "S7").expect("parses").remove(0);
+        let (numbers, sizes) = shapes(&d);
+        assert_eq!(numbers.len(), d.goroutines.len());
+        // The groups the numbers make, in order of first appearance.
+        let mut by_number: Vec<Vec<usize>> = vec![Vec::new(); sizes.len()];
+        for (gi, &k) in numbers.iter().enumerate() {
+            by_number[k as usize].push(gi);
+        }
+        assert!(by_number.iter().zip(&sizes).all(|(m, &n)| !m.is_empty() && m.len() == n as usize));
+        assert!(by_number.windows(2).all(|w| w[0][0] < w[1][0]), "numbered by first appearance");
+        let all: Vec<usize> = (0..d.goroutines.len()).collect();
+        let mut want = members(&group(&d, &all, Similarity::Lines));
+        want.sort_by_key(|m| m[0]);
+        assert!(want.len() > 3);
+        assert_eq!(by_number, want);
     }
 
     #[test]

@@ -114,12 +114,10 @@ struct Index<'d> {
     /// [`OWNER_RANGE`] bytes, 8-byte aligned, passed reliably by application code), in
     /// goroutine order: the lock's likely owner.
     near: Vec<Vec<Near>>,
-    /// Stack shape of every goroutine (same functions in the same order) and how many
-    /// goroutines share it.
+    /// Stack shape of every goroutine (same functions in the same order), and per shape
+    /// how many goroutines have it.
     shape: Vec<u32>,
-    shape_size: Vec<u32>,
-    /// How many stack shapes there are.
-    shapes: usize,
+    shape_sizes: Vec<u32>,
     /// Per lock: the objects its waiters' application frames pass above the lock site
     /// (pointer-like reliable words), with how many waiters pass each; sorted by value.
     support: Vec<Vec<(u64, usize)>>,
@@ -359,15 +357,14 @@ impl<'d> Index<'d> {
         // stack shapes are found alongside: locks are few and uneven, and a core done with
         // its share of them takes up the rest.
         let n = d.goroutines.len();
-        let all: Vec<usize> = (0..n).collect();
-        let (support, (candidate, shapes)) = crate::par::join(
+        let (support, (candidate, (shape, shape_sizes))) = crate::par::join(
             n,
             || crate::par::map(n, locks, |l| waiter_support(d, &app, waits, l)),
             || {
                 crate::par::join(
                     n,
                     || crate::par::map(n, &d.goroutines, |g| !crate::waits::is_system(d, g)),
-                    || crate::group::group(d, &all, crate::group::Similarity::Lines),
+                    || crate::group::shapes(d),
                 )
             },
         );
@@ -396,17 +393,10 @@ impl<'d> Index<'d> {
             app,
             top_app: Vec::with_capacity(n),
             near: vec![Vec::new(); locks.len()],
-            shape: vec![0; d.goroutines.len()],
-            shape_size: vec![1; d.goroutines.len()],
-            shapes: shapes.len(),
+            shape,
+            shape_sizes,
             support,
         };
-        for (k, grp) in shapes.iter().enumerate() {
-            for &g in &grp.members {
-                ix.shape[g] = k as u32;
-                ix.shape_size[g] = grp.members.len() as u32;
-            }
-        }
         // Lock addresses sorted, to find the locks near a value by binary search.
         let mut addrs: Vec<(u64, usize)> =
             locks.iter().enumerate().filter_map(|(i, l)| l.addr.map(|a| (a, i))).collect();
@@ -555,7 +545,7 @@ pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
             .enumerate()
             .map(|(li, l)| {
                 let taken = pool.lock().map(|mut p| p.pop()).unwrap_or_default();
-                let mut scratch = taken.unwrap_or_else(|| Scratch::new(n, ix.shapes));
+                let mut scratch = taken.unwrap_or_else(|| Scratch::new(n, ix.shape_sizes.len()));
                 let holders = infer_one(&ix, waits, li, l, &mut scratch);
                 if let Ok(mut p) = pool.lock() {
                     p.push(scratch);
@@ -564,7 +554,7 @@ pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
             })
             .collect()
     } else {
-        let mut scratch = Scratch::new(n, ix.shapes);
+        let mut scratch = Scratch::new(n, ix.shape_sizes.len());
         locks.iter().enumerate().map(|(li, l)| infer_one(&ix, waits, li, l, &mut scratch)).collect()
     };
     spread_ties(&mut all);
@@ -917,7 +907,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
         } else if kind.is_lock() && c.kin {
             // Holding one lock while taking another is how lock chains form. Identical
             // stacks share the bonus: at most one of them can hold a mutex.
-            add(g, 1.0 / f64::from(ix.shape_size[g]), Why::Nested, cands);
+            add(g, 1.0 / f64::from(ix.shape_sizes[ix.shape[g] as usize]), Why::Nested, cands);
         }
         if let Some(m) = longest.filter(|&m| m > 0) {
             match d.goroutines[g].wait_minutes {
