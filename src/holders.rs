@@ -37,6 +37,7 @@ use hashbrown::{HashMap, HashSet};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 
+use crate::cache::prefetch;
 use crate::locks::{Lock, Mode};
 use crate::model::{Dump, FuncId};
 use crate::waits::{Wait, WaitKind};
@@ -542,15 +543,6 @@ fn prefetch_waiters_ahead(d: &Dump, waits: &[Wait], gs: &[(usize, Mode)], k: usi
                 prefetch(text);
             }
         }
-    }
-}
-
-/// Asks the CPU to start loading the cache line of `x`.
-fn prefetch<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast());
     }
 }
 
