@@ -202,15 +202,20 @@ mod tests {
         out
     }
 
-    #[test]
-    fn a_large_dump_groups_as_whole_keys_do_on_every_core() {
-        // 20k goroutines: hashed and compared on every core, with the hash folded so that
-        // stacks of different shapes collide.
+    /// The bundled 20k-goroutine healthy dump: large enough that grouping runs on every core.
+    fn healthy_20k() -> Dump {
         let path = "testdata/corpus/gen/S7-healthy-20k/go1.27.3/goroutine-stacks-2026-11-27T052140Z.log.gz";
         let mut text = Vec::new();
         let file = std::fs::File::open(path).expect("bundled dump");
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gunzip");
-        let d = crate::read_dumps(&text[..], "S7").expect("parses").remove(0);
+        crate::read_dumps(&text[..], "S7").expect("parses").remove(0)
+    }
+
+    #[test]
+    fn a_large_dump_groups_as_whole_keys_do_on_every_core() {
+        // 20k goroutines: hashed and compared on every core, with the hash folded so that
+        // stacks of different shapes collide.
+        let d = healthy_20k();
         let all: Vec<usize> = (0..d.goroutines.len()).collect();
         assert!(all.len() >= 4 * crate::par::MIN_ITEMS);
         let hasher = foldhash::fast::FixedState::with_seed(1);
@@ -227,11 +232,7 @@ mod tests {
 
     #[test]
     fn shapes_number_the_groups_of_every_goroutine() {
-        let path = "testdata/corpus/gen/S7-healthy-20k/go1.27.3/goroutine-stacks-2026-11-27T052140Z.log.gz";
-        let mut text = Vec::new();
-        let file = std::fs::File::open(path).expect("bundled dump");
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(file), &mut text).expect("gunzip");
-        let d = crate::read_dumps(&text[..], "S7").expect("parses").remove(0);
+        let d = healthy_20k();
         let (numbers, sizes) = shapes(&d);
         assert_eq!(numbers.len(), d.goroutines.len());
         // The groups the numbers make, in order of first appearance.
