@@ -165,18 +165,11 @@ pub struct Entries {
 impl Entries {
     /// Finds the dispatchers of a dump.
     pub fn new(d: &Dump) -> Self {
-        let mut callee: Vec<Option<u32>> = vec![None; d.funcs.len()];
-        let mut dispatcher = vec![false; d.funcs.len()];
-        for g in &d.goroutines {
-            let funcs = g.frames.clone().map(|i| d.site_at(i).func.0);
-            for (inner, outer) in funcs.clone().zip(funcs.skip(1)) {
-                match callee[outer as usize] {
-                    None => callee[outer as usize] = Some(inner),
-                    Some(c) if c != inner => dispatcher[outer as usize] = true,
-                    Some(_) => {}
-                }
-            }
-        }
+        // Every frame of every goroutine is read, so a large dump is read in slices on every
+        // core.
+        let n = d.goroutines.len();
+        let slices = if n >= crate::par::MIN_ITEMS { rayon::current_num_threads() * 4 } else { 1 };
+        let mut dispatcher = calls_several(d, slices);
         for (i, f) in d.funcs.iter().enumerate() {
             if f.is_stdlib() || f.is_runtime() {
                 dispatcher[i] = false;
@@ -215,6 +208,41 @@ impl Entries {
     }
 }
 
+/// Per function: whether it calls different functions in different frames of the dump,
+/// read in `slices` slices of goroutines (on every core when the dump is large). Each slice
+/// finds, per function, the first callee it met and whether it met another; a function calls
+/// several if any slice says so or two slices' first callees differ.
+fn calls_several(d: &Dump, slices: usize) -> Vec<bool> {
+    let n = d.goroutines.len();
+    let parts = crate::par::map_indices(n, slices, |k| {
+        let mut callee: Vec<Option<u32>> = vec![None; d.funcs.len()];
+        let mut several = vec![false; d.funcs.len()];
+        for g in &d.goroutines[n * k / slices..n * (k + 1) / slices] {
+            let mut inner = None;
+            for outer in g.frames.clone().map(|i| d.site_at(i).func.0) {
+                if let Some(inner) = inner {
+                    match callee[outer as usize] {
+                        None => callee[outer as usize] = Some(inner),
+                        Some(c) if c != inner => several[outer as usize] = true,
+                        Some(_) => {}
+                    }
+                }
+                inner = Some(outer);
+            }
+        }
+        (callee, several)
+    });
+    let mut callee: Vec<Option<u32>> = vec![None; d.funcs.len()];
+    let mut several = vec![false; d.funcs.len()];
+    for (part_callee, part_several) in parts {
+        for f in 0..d.funcs.len() {
+            several[f] |= part_several[f] || callee[f].zip(part_callee[f]).is_some_and(|(a, b)| a != b);
+            callee[f] = callee[f].or(part_callee[f]);
+        }
+    }
+    several
+}
+
 /// Counts goroutines by entry, largest first (ties by name).
 pub fn by_entry(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, usize> {
     // Counted by function id, one counter per function, rather than by hashing names.
@@ -232,4 +260,26 @@ pub fn by_entry(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, u
         *out.entry("(no frames)".to_string()).or_default() += no_frames;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatchers_found_in_slices_are_those_found_in_one_pass() {
+        for path in [
+            "testdata/corpus/gen/S1-seed-volume-remove/go1.19.8/goroutine-stacks-2026-11-27T050236Z.log",
+            "testdata/corpus/real/go1.4-build-coordinator-statusmu-waiters.txt",
+        ] {
+            let d = crate::read_path(path).expect("bundled dump").remove(0);
+            let whole = calls_several(&d, 1);
+            assert!(whole.contains(&true), "{path}: a dump with dispatchers");
+            // Down to a goroutine or two per slice: a dispatcher's callees land in different
+            // slices, and only the merge can tell.
+            for slices in [2, 7, d.goroutines.len() / 2] {
+                assert_eq!(calls_several(&d, slices), whole, "{path} in {slices} slices");
+            }
+        }
+    }
 }
