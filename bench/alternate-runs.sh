@@ -7,7 +7,8 @@
 # Each round runs `BINARY analyze --format json FILE` once per binary, in the order given;
 # with PAUSE > 0, it sleeps PAUSE seconds before each run ("cold": on a VM that hands free
 # memory back to its host, the run then pays for every page it touches). Prints, per binary,
-# the median, best and worst wall time (ms), the median system time and the mean peak RSS.
+# the median, best and worst wall time (ms), the median system time and the mean peak RSS
+# (MiB).
 set -euo pipefail
 [ $# -ge 4 ] || { echo "usage: $0 ROUNDS PAUSE FILE BINARY..." >&2; exit 2; }
 rounds=$1 pause=$2 file=$3
@@ -27,5 +28,5 @@ done
 for i in $(seq $#); do
   b=${!i}
   sort -n "$out/$i" | awk -v n="$b" '{w[NR] = $1 / 10} END {printf "%s: wall median %.1f ms, best %.1f, worst %.1f (%d runs)", n, w[int((NR + 1) / 2)], w[1], w[NR], NR}'
-  sort -n -k2 "$out/$i" | awk '{s[NR] = $2; m += $3} END {printf "; system median %.2f s; peak RSS mean %.1f MB\n", s[int((NR + 1) / 2)], m / NR / 1024}'
+  sort -n -k2 "$out/$i" | awk '{s[NR] = $2; m += $3} END {printf "; system median %.2f s; peak RSS mean %.1f MiB\n", s[int((NR + 1) / 2)], m / NR / 1024}'
 done
