@@ -167,9 +167,7 @@ impl Entries {
     pub fn new(d: &Dump) -> Self {
         // Every frame of every goroutine is read, so a large dump is read in slices on every
         // core.
-        let n = d.goroutines.len();
-        let slices = if n >= crate::par::MIN_ITEMS { rayon::current_num_threads() * 4 } else { 1 };
-        let mut dispatcher = calls_several(d, slices);
+        let mut dispatcher = calls_several(d, crate::par::slices_for(d.goroutines.len()));
         for (i, f) in d.funcs.iter().enumerate() {
             if f.is_stdlib() || f.is_runtime() {
                 dispatcher[i] = false;
@@ -214,10 +212,10 @@ impl Entries {
 /// several if any slice says so or two slices' first callees differ.
 fn calls_several(d: &Dump, slices: usize) -> Vec<bool> {
     let n = d.goroutines.len();
-    let parts = crate::par::map_indices(n, slices, |k| {
+    let parts = crate::par::map_slices(n, slices, |range| {
         let mut callee: Vec<Option<u32>> = vec![None; d.funcs.len()];
         let mut several = vec![false; d.funcs.len()];
-        for g in &d.goroutines[n * k / slices..n * (k + 1) / slices] {
+        for g in &d.goroutines[range] {
             let mut inner = None;
             for outer in g.frames.clone().map(|i| d.site_at(i).func.0) {
                 if let Some(inner) = inner {

@@ -408,9 +408,7 @@ impl<'d> Index<'d> {
         };
         // The scan reads every argument of every frame, so it runs on every core: each slice
         // of goroutines fills its own partial index, merged in goroutine order afterwards.
-        let slices = if n >= crate::par::MIN_ITEMS { rayon::current_num_threads() * 4 } else { 1 };
-        let parts: Vec<Partial> = crate::par::map_indices(n, slices, |k| {
-            let range = n * k / slices..n * (k + 1) / slices;
+        let parts: Vec<Partial> = crate::par::map_slices(n, crate::par::slices_for(n), |range| {
             let mut part = Partial::new(locks.len(), ix.types.len(), want_packages.len(), range.len());
             let ctx = ScanCtx { d, info: &info, addrs: &addrs, bounds: (lo, hi), want_values: &want_values };
             for gi in range {

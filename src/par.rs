@@ -5,6 +5,8 @@
 //! the thousand. Steps over fewer than [`MIN_ITEMS`] goroutines run on the calling thread;
 //! [`map_when`] takes the decision from the caller (several inputs, several dumps).
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 /// The fewest goroutines for which a step over them uses every core.
@@ -31,4 +33,16 @@ pub fn map_indices<R: Send>(work: usize, count: usize, f: impl Fn(usize) -> R + 
 /// spares starting the pool at all.
 pub fn join<A: Send, B: Send>(work: usize, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
     if work >= MIN_ITEMS { rayon::join(a, b) } else { (a(), b()) }
+}
+
+/// How many slices a pass over `n` goroutines that gathers per-slice tables is cut into:
+/// four per thread from [`MIN_ITEMS`] up (uneven slices then even out), else one.
+pub fn slices_for(n: usize) -> usize {
+    if n >= MIN_ITEMS { rayon::current_num_threads() * 4 } else { 1 }
+}
+
+/// `f` of each of `slices` consecutive, near-equal ranges that cover `0..n`, in order, under
+/// the same rule as [`map`].
+pub fn map_slices<R: Send>(n: usize, slices: usize, f: impl Fn(Range<usize>) -> R + Sync + Send) -> Vec<R> {
+    map_indices(n, slices, |k| f(n * k / slices..n * (k + 1) / slices))
 }
