@@ -23,6 +23,7 @@ pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod diff;
+pub mod doing;
 pub mod era;
 pub mod error;
 pub mod escape;
