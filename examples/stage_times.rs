@@ -49,7 +49,9 @@ fn main() {
     let l = best("locks", || locks::group(d, &w));
     let h = best("holders", || infer::infer(d, &w, &l));
     let _g = best("graph", || graph::WaitGraph::build(&l, &h));
-    let _e = best("entries", || graph::Entries::new(d));
+    let e = best("entries", || graph::Entries::new(d));
+    let skip = vec![false; d.goroutines.len()];
+    best("stuck", || holdup::stuck::find(d, &w, &e, &skip).findings.len());
     let all: Vec<usize> = (0..d.goroutines.len()).collect();
     best("group", || group::group(d, &all, group::Similarity::Lines).len());
     let a = best("analyze", || holdup::analysis::analyze(d));

@@ -8,6 +8,7 @@ use crate::graph::{Entries, WaitGraph, by_entry};
 use crate::infer::{self, Holder};
 use crate::locks::{self, Lock};
 use crate::model::Dump;
+use crate::stuck::{self, StuckWork};
 use crate::waits::{self, Wait};
 
 /// A deadlock: goroutines that wait for each other's locks.
@@ -60,6 +61,9 @@ pub struct Analysis<'d> {
     pub leaked: Vec<usize>,
     /// Entry functions of goroutines.
     pub entries: Entries,
+    /// Goroutines stuck doing work outside the lock findings, notes on busy work, and the
+    /// other side of `WaitGroup`, `Cond` and channel waits.
+    pub stuck: StuckWork,
 }
 
 /// Analyzes one dump.
@@ -102,7 +106,21 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
     });
     blockers.sort_by_key(|b| (!b.in_deadlock, std::cmp::Reverse(b.blocked.len()), d.goroutines[b.goroutine].id));
     let leaked = (0..locks.len()).filter(|&l| holders[l].is_empty()).collect();
-    Analysis { dump: d, waits, locks, holders, graph, deadlocks, blockers, leaked, entries }
+    // Holders shown in a lock finding are not shown again as stuck work: their finding says
+    // what they do.
+    let mut skip = vec![false; d.goroutines.len()];
+    for hs in &holders {
+        if let Some(h) = hs.first() {
+            skip[h.goroutine] = true;
+        }
+    }
+    for c in &deadlocks {
+        for &g in &c.goroutines {
+            skip[g] = true;
+        }
+    }
+    let stuck = stuck::find(d, &waits, &entries, &skip);
+    Analysis { dump: d, waits, locks, holders, graph, deadlocks, blockers, leaked, entries, stuck }
 }
 
 /// Holders that wait for a lock held by `root`, transitively: the chain from the waiters'
@@ -130,6 +148,6 @@ fn chain_to(graph: &WaitGraph, locks: &[Lock], holders: &[Vec<Holder>], root: us
 impl Analysis<'_> {
     /// Whether anything worth reporting was found.
     pub fn has_findings(&self) -> bool {
-        !self.locks.is_empty()
+        !self.locks.is_empty() || !self.stuck.findings.is_empty()
     }
 }

@@ -9,6 +9,7 @@
 //! | `blocked` | a holder has more than `max_blocked` goroutines behind it | error if in `fail_on`, else warning |
 //! | `leaked-lock` | goroutines wait for a lock no live goroutine holds | error if in `fail_on`, else warning |
 //! | `panic` | the dump is a panic or fatal error traceback | error if in `fail_on`, else warning |
+//! | `stuck` | goroutines look stuck doing work (waiting beyond `max_wait` when set) | error if in `fail_on`, else warning |
 //! | `long-wait` | goroutines waited longer than `max_wait` (only when set) | error |
 //! | `too-many-goroutines` | a dump holds more than `max_goroutines` (only when set) | error |
 //!
@@ -44,9 +45,12 @@ Rules:
   blocked              a goroutine holds a lock with more than --max-blocked goroutines behind it
   leaked-lock          goroutines wait for a lock that no live goroutine holds
   panic                the dump is a panic or fatal error traceback
+  stuck                goroutines look stuck doing work, not on a lock: a request waiting in a
+                       WaitGroup, a channel or a remote call, a file-system call that does not
+                       return (only those waiting longer than --max-wait, when it is given)
   long-wait            goroutines waited longer than --max-wait (only when it is given)
   too-many-goroutines  a dump holds more than --max-goroutines goroutines (only when given)
-  deadlock, blocked, leaked-lock and panic findings are errors when the rule is in --fail-on
+  deadlock, blocked, leaked-lock, panic and stuck findings are errors when the rule is in --fail-on
   (default: deadlock,blocked), else warnings: shown, never failing. long-wait and
   too-many-goroutines findings are always errors.
 
@@ -85,7 +89,7 @@ pub struct CheckArgs {
     pub paths: Vec<String>,
 
     /// Rules whose findings fail the check, comma-separated: deadlock, blocked, leaked-lock,
-    /// panic, or none [default: deadlock,blocked].
+    /// panic, stuck, or none [default: deadlock,blocked].
     #[arg(long, value_name = "RULES", value_parser = parse_rule_list)]
     pub fail_on: Vec<RuleList>,
 
@@ -143,6 +147,8 @@ pub enum Rule {
     LeakedLock,
     /// The dump is a panic or fatal error traceback.
     Panic,
+    /// Goroutines look stuck doing work (not on a lock).
+    Stuck,
     /// Goroutines waited longer than the limit.
     LongWait,
     /// A dump holds more goroutines than the limit.
@@ -151,7 +157,7 @@ pub enum Rule {
 
 impl Rule {
     /// The rules `fail_on` may name.
-    pub const SELECTABLE: [Rule; 4] = [Rule::Deadlock, Rule::Blocked, Rule::LeakedLock, Rule::Panic];
+    pub const SELECTABLE: [Rule; 5] = [Rule::Deadlock, Rule::Blocked, Rule::LeakedLock, Rule::Panic, Rule::Stuck];
 
     /// The stable name used in every output and in `--fail-on`.
     pub fn as_str(self) -> &'static str {
@@ -160,6 +166,7 @@ impl Rule {
             Rule::Blocked => "blocked",
             Rule::LeakedLock => "leaked-lock",
             Rule::Panic => "panic",
+            Rule::Stuck => "stuck",
             Rule::LongWait => "long-wait",
             Rule::TooManyGoroutines => "too-many-goroutines",
         }
@@ -217,7 +224,7 @@ fn parse_rule(name: &str) -> Result<Rule, String> {
         "too-many-goroutines" => "; too-many-goroutines is turned on by max_goroutines (--max-goroutines)".to_string(),
         _ => String::new(),
     };
-    Err(format!("unknown rule '{name}': expected deadlock, blocked, leaked-lock, panic or none{why}"))
+    Err(format!("unknown rule '{name}': expected deadlock, blocked, leaked-lock, panic, stuck or none{why}"))
 }
 
 /// Parses `10m`, `90s`, `1h 30m`.
@@ -499,6 +506,30 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         f.goroutines = waiters.iter().filter_map(|&g| id(g)).collect();
         f.locks = vec![lock.id.clone()];
         f.blocked_goroutines = Some(waiters.len());
+        out.push(f);
+    }
+
+    // stuck: work that does not end, beyond --max-wait when given.
+    for st in &a.stuck.findings {
+        if let Some(limit) = s.max_wait
+            && u64::from(st.longest.unwrap_or(0)) * 60 <= limit.as_secs()
+        {
+            continue;
+        }
+        let first = st.goroutines[0];
+        let mut f = Finding::new(
+            Rule::Stuck,
+            s,
+            format!(
+                "{} — {} ({} confidence that it is stuck)",
+                crate::report::stuck::subject(d, st),
+                crate::report::stuck::doing_text(d, st),
+                st.confidence.as_str()
+            ),
+        );
+        f.line = line(first);
+        f.goroutines = st.goroutines.iter().filter_map(|&g| id(g)).collect();
+        f.confidence = Some(st.confidence);
         out.push(f);
     }
 

@@ -25,6 +25,34 @@ pub struct Row {
     pub outer: &'static [&'static str],
     /// What it is doing.
     pub phrase: &'static str,
+    /// What kind of work that is.
+    pub work: Work,
+}
+
+/// What kind of work a row describes: how its waits are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Work {
+    /// File-system work that should end (deleting, syncing, walking, mounting, a FIFO).
+    Disk,
+    /// A call to another server that should answer (gRPC, HTTP, connecting).
+    Remote,
+    /// Reading or writing a stream, waiting for a connection or a child: idle by design
+    /// unless a request waits on it.
+    Stream,
+    /// Sleeping between attempts.
+    Retry,
+}
+
+impl Work {
+    /// The stable name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Work::Disk => "disk",
+            Work::Remote => "remote",
+            Work::Stream => "stream",
+            Work::Retry => "retry",
+        }
+    }
 }
 
 /// How many innermost frames the inner pattern is looked for in: the work is near the top
@@ -37,21 +65,25 @@ pub const TABLE: &[Row] = &[
         inner: &["nlinkat", ".Rmdir", ".rmdir", ".removeAllFrom", ".Remove", "=syscall.unlink"],
         outer: &[".RemoveAll"],
         phrase: "deleting a directory tree",
+        work: Work::Disk,
     },
     Row {
         inner: &["etdents", "ReadDirent", ".readdir", ".Readdirnames", ".ReadDir", ".Readdir", ".Lstat", ".lstat"],
         outer: &["filepath.Walk", "filepath.walk", ".WalkDir", ".walkDir", "fs.WalkDir"],
         phrase: "walking a directory tree",
+        work: Work::Disk,
     },
     Row {
         inner: &["nlinkat", ".Rmdir", ".rmdir", "=os.Remove", "=syscall.Unlink"],
         outer: &[],
         phrase: "deleting a file",
+        work: Work::Disk,
     },
     Row {
         inner: &["etdents", "ReadDirent", ".readdir", ".Readdirnames", ".ReadDir", ".Readdir"],
         outer: &[],
         phrase: "reading a directory",
+        work: Work::Disk,
     },
     Row {
         inner: &[
@@ -66,65 +98,92 @@ pub const TABLE: &[Row] = &[
         ],
         outer: &[],
         phrase: "syncing a file to disk",
+        work: Work::Disk,
     },
     Row {
         inner: &["=syscall.Unmount", "unix.Unmount", "/mount.unmount", "/mount.Unmount", "/mount.Umount"],
         outer: &[],
         phrase: "unmounting a file system",
+        work: Work::Disk,
     },
     Row {
         inner: &["=syscall.Mount", "unix.Mount", "/mount.mount", "/mount.Mount"],
         outer: &[],
         phrase: "mounting a file system",
+        work: Work::Disk,
     },
     Row {
         inner: &[".Open", ".OpenFile", ".openat", ".Openat", ".open"],
         outer: &["fifo.", "Fifo", "FIFO"],
         phrase: "opening a FIFO, which blocks until the other end opens it",
+        work: Work::Disk,
     },
-    Row { inner: &["Flock", "flock", "FcntlFlock"], outer: &[], phrase: "waiting for a file lock" },
+    Row { inner: &["Flock", "flock", "FcntlFlock"], outer: &[], phrase: "waiting for a file lock", work: Work::Disk },
     Row {
         inner: &["blockUntilWaitable", "=syscall.Wait4", ".wait4", "=os.(*Process).Wait", "=os/exec.(*Cmd).Wait"],
         outer: &[],
         phrase: "waiting for a child process to exit",
+        work: Work::Stream,
     },
     Row {
         inner: &["grpc.invoke", "grpc.Invoke", "grpc.(*ClientConn).Invoke"],
         outer: &[],
         phrase: "waiting for a reply from a gRPC server",
+        work: Work::Remote,
     },
     Row {
         inner: &["net/http.(*persistConn).roundTrip", "net/http.(*Transport).roundTrip", "net/http.(*Client).do"],
         outer: &[],
         phrase: "waiting for a reply from an HTTP server",
+        work: Work::Remote,
     },
-    Row { inner: &[".Copy_file_range", ".Sendfile", ".Splice"], outer: &[], phrase: "copying a file" },
+    Row {
+        inner: &[".Copy_file_range", ".Sendfile", ".Splice"],
+        outer: &[],
+        phrase: "copying a file",
+        work: Work::Disk,
+    },
     Row {
         inner: &["=os.(*File).Read", "=syscall.Read", "=syscall.read"],
         outer: &[],
         phrase: "reading from a file or pipe",
+        work: Work::Stream,
     },
     Row {
         inner: &["=os.(*File).Write", "=syscall.Write", "=syscall.write"],
         outer: &[],
         phrase: "writing to a file or pipe",
+        work: Work::Stream,
     },
-    Row { inner: &["(*netFD).accept", "(*netFD).Accept"], outer: &[], phrase: "waiting for a connection" },
+    Row {
+        inner: &["(*netFD).accept", "(*netFD).Accept"],
+        outer: &[],
+        phrase: "waiting for a connection",
+        work: Work::Stream,
+    },
     Row {
         inner: &["(*netFD).Read", "(*netFD).readFrom", "(*netFD).readMsg"],
         outer: &[],
         phrase: "reading from a network connection",
+        work: Work::Stream,
     },
     Row {
         inner: &["(*netFD).Write", "(*netFD).writeTo", "(*netFD).writeMsg"],
         outer: &[],
         phrase: "writing to a network connection",
+        work: Work::Stream,
     },
-    Row { inner: &["(*netFD).connect", "net.(*Dialer).Dial"], outer: &[], phrase: "connecting to a network address" },
+    Row {
+        inner: &["(*netFD).connect", "net.(*Dialer).Dial"],
+        outer: &[],
+        phrase: "connecting to a network address",
+        work: Work::Remote,
+    },
     Row {
         inner: &["=time.Sleep"],
         outer: &["etry", "ackoff", ".poll", "Poll", "waitFor", "WaitFor", "wait.Until", "wait.Jitter"],
         phrase: "sleeping in a retry or polling loop",
+        work: Work::Retry,
     },
 ];
 
@@ -133,6 +192,8 @@ pub const TABLE: &[Row] = &[
 pub struct Doing {
     /// The row's words.
     pub phrase: &'static str,
+    /// The row's kind of work.
+    pub work: Work,
     /// Index in [`Dump::frames`] of the frame doing the work.
     pub inner: u32,
     /// Index of the frame that gave it its meaning, if the row needed one.
@@ -164,21 +225,57 @@ fn matches(pattern: &[&str], name: &str) -> bool {
 
 /// What goroutine `g` is doing, by [`TABLE`]; `None` when no row matches.
 pub fn of(d: &Dump, g: &Goroutine) -> Option<Doing> {
-    let frames: Vec<u32> = g.frames.clone().collect();
-    for row in TABLE {
-        for (k, &i) in frames.iter().take(INNER_DEPTH).enumerate() {
-            if !matches(row.inner, &d.func_at(i).full) {
+    Matcher::new(d).of(d, g)
+}
+
+/// The table matched against every function of a dump once: per function, a bit per row
+/// whose inner pattern matches it and a bit per row whose outer pattern does. Reading a
+/// goroutine is then a few bit tests per frame, not string searches (a large dump has tens
+/// of thousands of groups to describe, and a few thousand functions).
+pub struct Matcher {
+    inner: Vec<u32>,
+    outer: Vec<u32>,
+}
+
+impl Matcher {
+    /// Matches every function of `d` against the table.
+    pub fn new(d: &Dump) -> Self {
+        const { assert!(TABLE.len() <= 32, "one bit per row") };
+        let bits = |pick: fn(&Row) -> &'static [&'static str]| -> Vec<u32> {
+            d.funcs
+                .iter()
+                .map(|f| {
+                    TABLE.iter().enumerate().filter(|(_, r)| matches(pick(r), &f.full)).fold(0, |m, (i, _)| m | 1 << i)
+                })
+                .collect()
+        };
+        Matcher { inner: bits(|r| r.inner), outer: bits(|r| r.outer) }
+    }
+
+    /// What goroutine `g` of the dump this was built for is doing.
+    pub fn of(&self, d: &Dump, g: &Goroutine) -> Option<Doing> {
+        let func = |i: u32| d.site_at(i).func.0 as usize;
+        let top = g.frames.start..g.frames.end.min(g.frames.start + INNER_DEPTH as u32);
+        let any: u32 = top.clone().fold(0, |m, i| m | self.inner[func(i)]);
+        if any == 0 {
+            return None;
+        }
+        for (r, row) in TABLE.iter().enumerate() {
+            let bit = 1 << r;
+            if any & bit == 0 {
                 continue;
             }
-            if row.outer.is_empty() {
-                return Some(Doing { phrase: row.phrase, inner: i, outer: None });
-            }
-            if let Some(&o) = frames[k + 1..].iter().find(|&&o| matches(row.outer, &d.func_at(o).full)) {
-                return Some(Doing { phrase: row.phrase, inner: i, outer: Some(o) });
+            for i in top.clone().filter(|&i| self.inner[func(i)] & bit != 0) {
+                if row.outer.is_empty() {
+                    return Some(Doing { phrase: row.phrase, work: row.work, inner: i, outer: None });
+                }
+                if let Some(o) = (i + 1..g.frames.end).find(|&o| self.outer[func(o)] & bit != 0) {
+                    return Some(Doing { phrase: row.phrase, work: row.work, inner: i, outer: Some(o) });
+                }
             }
         }
+        None
     }
-    None
 }
 
 /// The wait itself in words, for goroutines no row of [`TABLE`] describes.

@@ -194,7 +194,7 @@ impl Entries {
     }
 
     /// The entry function of goroutine `g`; `None` when it has no frames.
-    fn func_of(&self, d: &Dump, g: usize) -> Option<FuncId> {
+    pub fn func_of(&self, d: &Dump, g: usize) -> Option<FuncId> {
         // Frames by index, functions without their arguments: this runs for every goroutine
         // behind a blocker, tens of thousands on a large dump.
         let frames = d.goroutines[g].frames.clone();

@@ -39,6 +39,7 @@ pub mod par;
 pub mod parse;
 pub mod report;
 pub mod split;
+pub mod stuck;
 pub mod waits;
 
 use std::io::Read;

@@ -503,7 +503,7 @@ fn help_states_the_exit_codes() {
     assert!(help.contains("0  every input passed"), "{help}");
     assert!(help.contains("1  at least one finding is an error"), "{help}");
     assert!(help.contains("2  an input could not be read"), "{help}");
-    for rule in ["deadlock", "blocked", "leaked-lock", "panic", "long-wait", "too-many-goroutines"] {
+    for rule in ["deadlock", "blocked", "leaked-lock", "panic", "stuck", "long-wait", "too-many-goroutines"] {
         assert!(help.contains(&format!("  {rule} ")), "{rule} explained:\n{help}");
     }
 }

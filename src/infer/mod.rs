@@ -15,6 +15,7 @@
 //! | inside the lock site's package (not the standard library) | 1, shared | package-level locks leave nothing else |
 //! | blocked (syscall, IO wait, sleep, chan, select) or running | +0.5 | what holders usually do |
 //! | waiting for another lock from code the rules above matched | up to +1 | how lock chains form |
+//! | blocked as long as the longest waiter (same minutes, within 1%), running code of the lock site's package | 2–4, more for longer waits | it stalled when the waiters began to queue (`[select, 5652 minutes]` in a gRPC call, behind which `docker stop` waits 5652 minutes) |
 //! | waited at least as long as the longest waiter / shorter | +0.5 / −0.5 | a holder held it before the first waiter came |
 //! | it wrote the dump (`runtime.Stack`'s caller, first and running) | −1.5 | busy printing |
 //!
@@ -125,6 +126,14 @@ pub enum Evidence {
     },
     /// It waits for another lock from inside code the rules matched.
     Nested,
+    /// It has been blocked `minutes`, as long as the longest waiter (`longest`) to within a
+    /// minute or 1%: it began waiting when the waiters began, the way a holder stalls.
+    SameTime {
+        /// Its wait.
+        minutes: u32,
+        /// The longest waiter's.
+        longest: u32,
+    },
     /// It waited `minutes`, at least as long as the longest waiter (`longest`).
     Longer {
         /// Its wait.
@@ -379,8 +388,43 @@ runtime.gcBgMarkWorker(0xc000010000)\n\t/r/mgc.go:1423 +0xe9\ncreated by runtime
         .concat();
         let h = holders_of(&text);
         assert_eq!(h[0].0, 3, "{h:?}");
-        assert!(h[0].2.iter().any(|e| e.contains("at least as long as the longest waiter (40)")), "{:?}", h[0].2);
+        assert!(h[0].2.iter().any(|e| e.contains("as long as the waiters (40)")), "{:?}", h[0].2);
         assert!(h.iter().any(|c| c.0 == 4 && c.2.iter().any(|e| e.contains("only 2 minutes"))), "{h:?}");
+        // Longer than the waiters by more than the slack: held before, not stalled with them.
+        let longer = text.replace("chan receive, 41 minutes", "chan receive, 90 minutes");
+        let h = holders_of(&longer);
+        assert!(h[0].2.iter().any(|e| e.contains("at least as long as the longest waiter (40)")), "{:?}", h[0].2);
+    }
+
+    #[test]
+    fn a_goroutine_blocked_as_long_as_the_waiters_is_a_candidate_without_any_address() {
+        // docker stop waits 5652 minutes for the container lock; docker kill, in the same
+        // package, has sat in a gRPC call for the same 5652 minutes. No frame links them.
+        let mut text = String::new();
+        for id in 2..5 {
+            text += &waiter(id, "0xc000010000", "example.com/daemon.(*Daemon).containerStop", "0x0?", 36)
+                .replace("[sync.Mutex.Lock]", "[sync.Mutex.Lock, 5652 minutes]");
+        }
+        text += &other(
+            7,
+            "select, 5652 minutes",
+            &[
+                ("google.golang.org/grpc.invoke", "0x0?", 70),
+                ("example.com/daemon.(*Daemon).kill", "0x0?", 90),
+                ("example.com/api.postContainersKill", "0x0?", 12),
+            ],
+        );
+        // A loop of the same type, parked for a shorter time: at work in the type's code, but
+        // no timing evidence.
+        text += &other(8, "select, 30 minutes", &[("example.com/daemon.(*Daemon).execCommandGC", "0x0?", 300)]);
+        let h = holders_of(&text);
+        assert_eq!(h[0].0, 7, "{h:?}");
+        assert!(
+            h[0].2.iter().any(|e| e.contains("blocked for 5652 minutes, as long as the waiters (5652)")),
+            "{:?}",
+            h[0].2
+        );
+        assert!(h.iter().all(|c| c.0 != 8 || !c.2.iter().any(|e| e.contains("as long as the waiters"))), "{h:?}");
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub(super) struct Cand {
     pub(super) direct: bool,
     pub(super) owner_typed: bool,
     pub(super) kin: bool,
+    /// Blocked as long as the waiters ([`Evidence::SameTime`]).
+    pub(super) timed: bool,
     /// The evidence of the three rules that reach tens of thousands of goroutines per lock
     /// is kept here rather than in [`Scratch::whys`]: the method of the lock sites' type it
     /// runs, at work in that type's code, in the lock site's package.
@@ -156,6 +158,7 @@ fn rank(ix: &Index<'_>, waits: &[Wait], li: usize, l: &Lock, scratch: &mut Scrat
     rules::past_line(&cx, &mut t, per_shape);
     let same_type_count = rules::same_type(&cx, &mut t, per_shape);
     rules::at_work(&cx, &mut t, per_shape, at_work);
+    rules::same_time(&cx, &mut t);
     rules::package(&cx, &mut t, per_shape);
     rules::dumper(&cx, &mut t);
     rules::state_and_duration(&cx, &mut t);

@@ -229,6 +229,34 @@ pub(super) fn at_work(cx: &LockCx<'_, '_>, t: &mut Tally<'_>, per_shape: &mut [u
     });
 }
 
+/// | blocked as long as the longest waiter (same minutes, within 1%), running code of the
+/// lock site's package | 2 to 4, by the length of the wait | it stalled when the waiters
+/// began to queue |
+///
+/// Go prints minutes blocked, rounded down; a holder's wait began before or when the first
+/// waiter's did, so its minutes are the same or a little more. Waits of one minute say
+/// nothing (everything began within the last two), so only longer ones are read; then the
+/// goroutines of the package are few and this reads each one's header once.
+pub(super) fn same_time(cx: &LockCx<'_, '_>, t: &mut Tally<'_>) {
+    let (d, ix, l) = (cx.ix.d, cx.ix, cx.l);
+    let Some(longest) = l.waiters.iter().filter_map(|&(g, _)| d.goroutines[g].wait_minutes).max() else { return };
+    if longest < 2 || cx.site_func.is_stdlib() {
+        return;
+    }
+    let slack = (longest / 100).max(1);
+    // The longer the wait, the less likely the same minute is chance: 2 for a few minutes,
+    // up to 4 for days.
+    let weight = 2.0 + f64::from(longest).log10().min(2.0);
+    let same = ix.by_package.get(cx.site_func.package()).into_iter().flatten().flatten().map(|&g| g as usize);
+    for g in same {
+        let Some(minutes) = d.goroutines[g].wait_minutes else { continue };
+        if cx.eligible(g) && minutes >= longest && minutes <= longest + slack {
+            t.add(g, weight, Evidence::SameTime { minutes, longest });
+            t.cands.entry(g).timed = true;
+        }
+    }
+}
+
 /// | inside the lock site's package (not the standard library) | 1, shared | package-level
 /// locks leave nothing else |
 pub(super) fn package(cx: &LockCx<'_, '_>, t: &mut Tally<'_>, per_shape: &mut [u32]) {
@@ -306,7 +334,7 @@ pub(super) fn state_and_duration(cx: &LockCx<'_, '_>, t: &mut Tally<'_>) {
             // stacks share the bonus: at most one of them can hold a mutex.
             t.add(g, 1.0 / f64::from(ix.shape_sizes[ix.shape[g] as usize]), Evidence::Nested);
         }
-        if let Some(m) = longest.filter(|&m| m > 0) {
+        if let Some(m) = longest.filter(|&m| m > 0 && !c.timed) {
             match d.goroutines[g].wait_minutes {
                 Some(x) if x >= m => t.add(g, 0.5, Evidence::Longer { minutes: x, longest: m }),
                 Some(x) => t.add(g, -0.5, Evidence::Shorter { minutes: x, longest: m }),

@@ -49,6 +49,13 @@ pub struct DumpAnalysis {
     pub leaked_locks: Vec<String>,
     /// Lines that could not be read.
     pub warnings: u64,
+    /// Goroutines stuck doing work outside the lock findings, surest and worst first.
+    pub stuck: Vec<crate::report::stuck::StuckJson>,
+    /// Busy work that is not known to be stuck (listed when nothing else is found too).
+    pub notes: Vec<crate::report::stuck::StuckJson>,
+    /// The wait-for graph's edges beyond locks: WaitGroup, Cond and channel waits and the
+    /// goroutines on their other side.
+    pub edges: Vec<crate::report::stuck::EdgeJson>,
 }
 
 /// One lock.
@@ -207,5 +214,8 @@ pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
             .collect(),
         leaked_locks: a.leaked.iter().map(|&l| lock_id(l)).collect(),
         warnings: d.warnings.len() as u64 + d.warnings_dropped,
+        stuck: a.stuck.findings.iter().map(|s| crate::report::stuck::stuck_json(d, s, "stuck")).collect(),
+        notes: a.stuck.notes.iter().map(|s| crate::report::stuck::stuck_json(d, s, "busy")).collect(),
+        edges: a.stuck.edges.iter().map(|e| crate::report::stuck::edge_json(d, e)).collect(),
     }
 }

@@ -34,7 +34,12 @@ pub fn write(w: &mut dyn Write, a: &Analysis<'_>, index: usize, of: usize) -> io
         writeln!(w, "  {}", r.lines().next().unwrap_or("").red())?;
     }
     if !a.has_findings() {
-        writeln!(w, "  {} no goroutine waits for a lock.", "OK".green().bold())?;
+        if a.stuck.notes.is_empty() {
+            writeln!(w, "  {} no goroutine waits for a lock.", "OK".green().bold())?;
+        } else {
+            writeln!(w, "  no goroutine waits for a lock, and none is known to be stuck.")?;
+            crate::report::stuck::write_notes(w, a)?;
+        }
         return writeln!(w);
     }
     let mut n = 0;
@@ -49,6 +54,10 @@ pub fn write(w: &mut dyn Write, a: &Analysis<'_>, index: usize, of: usize) -> io
     for &l in &a.leaked {
         n += 1;
         write_leaked(w, a, n, l)?;
+    }
+    for s in &a.stuck.findings {
+        n += 1;
+        crate::report::stuck::write_finding(w, a, n, s, &|w, g| write_stack(w, d, g))?;
     }
     let mut shown: Vec<usize> = a.leaked.clone();
     for b in &a.blockers {
@@ -114,6 +123,7 @@ fn write_blocker(w: &mut dyn Write, a: &Analysis<'_>, n: usize, b: &Blocker) -> 
         }
         write_alternatives(w, d, &a.holders[l], b.goroutine)?;
     }
+    crate::report::stuck::write_waits_on(w, a, b.goroutine, "   ")?;
     for &(via, l) in &b.via {
         for held in a.graph.holds(via) {
             let h = a.holders[held].first().map_or("low", |h| h.confidence.as_str());

@@ -152,7 +152,7 @@ pub struct FindingJson {
     pub source: String,
     /// Index of the dump within the file (as `dumps[].index`).
     pub dump: usize,
-    /// `deadlock`, `blocked`, `leaked-lock`, `panic`, `long-wait`, `too-many-goroutines`.
+    /// `deadlock`, `blocked`, `leaked-lock`, `panic`, `stuck`, `long-wait`, `too-many-goroutines`.
     pub rule: &'static str,
     /// `error` (fails the check) or `warning`.
     pub severity: &'static str,

@@ -51,6 +51,11 @@ pub fn sentence(d: &Dump, l: &Lock, g: usize, why: &Evidence) -> String {
         Evidence::Dumper => "but it is the goroutine that wrote this dump".to_string(),
         Evidence::State { kind } => format!("{}: {}", d.state(&d.goroutines[g]), state_phrase(kind)),
         Evidence::Nested => "waits for another lock from inside the same code: the way lock chains form".to_string(),
+        Evidence::SameTime { minutes, longest } => {
+            format!(
+                "blocked for {minutes} minutes, as long as the waiters ({longest}): it stalled when they began to wait"
+            )
+        }
         Evidence::Longer { minutes, longest } => {
             format!("blocked {minutes} minutes, at least as long as the longest waiter ({longest})")
         }

@@ -10,4 +10,5 @@ pub mod evidence;
 pub mod gotext;
 pub mod groups;
 pub mod model_json;
+pub mod stuck;
 pub mod summary;

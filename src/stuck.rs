@@ -1,0 +1,652 @@
+//! Goroutines stuck doing work, and the other side of each wait that is not a lock.
+//!
+//! A lock wait names what it waits for; most hangs do not. A request parked in a channel
+//! receive, a `WaitGroup.Wait`, an `fsync` that does not return: the dump shows the
+//! goroutine and how long it has waited, and holdup must tell stuck work from idle loops,
+//! which look the same (a daemon's event loop sits in `select` for days by design).
+//!
+//! No single signal decides. Goroutines that wait alike (same wait kind, same innermost
+//! application frame) form a group, and each group is weighed on:
+//!
+//! | signal | why |
+//! |---|---|
+//! | the work it is in ([`crate::doing`]): disk work, a call to a remote server | work is meant to end; an idle loop waits for input |
+//! | the wait kind: `WaitGroup`, `Cond`, channel send, nil channel | waiting for another goroutine that should have answered |
+//! | how long: Go's `N minutes` | a request that waits minutes is late |
+//! | serves a request: its stack runs application code under an HTTP or gRPC server | a request has someone waiting on the other end |
+//! | where it waits: below the request's own handler, not in the handler's loop | a streaming handler (`docker events`, a watch) waits in its own body by design |
+//! | how many wait alike | requests piling up at one place |
+//! | something waits on it: the other side of another goroutine's wait | it blocks others |
+//!
+//! A group is a finding when the signals together say stuck (see [`gate`]); work that does
+//! not reach it (a blocking system call, a request in flight) is kept as a note, so that a
+//! dump with no finding still says what its busiest goroutines are doing. Background loops
+//! waiting for input are neither.
+//!
+//! The other side of a wait (an [`Edge`]): for a `WaitGroup` or `Cond` waiter, the goroutines
+//! it started (`created by … in goroutine N`, Go 1.21+) or that run methods of the same
+//! object (the waiter's receiver, printed reliably); for a channel operation whose channel
+//! address is printed (Go ≤ 1.16: `runtime.chanrecv1(0xc…)`), the goroutines using that
+//! channel. Everything here is linear in the dump: one pass to group, then work per group.
+
+use hashbrown::{HashMap, HashSet};
+
+use crate::doing::{self, Doing, Work};
+use crate::graph::Entries;
+use crate::infer::Confidence;
+use crate::model::{Dump, FuncId, SiteId};
+use crate::waits::{Wait, WaitKind};
+
+/// How many requests waiting alike, below their handler, make a pile-up.
+pub const PILE: usize = 5;
+/// Minutes after which a wait is long in itself.
+pub const LONG_MINUTES: u32 = 10;
+/// Notes shown at most.
+pub const MAX_NOTES: usize = 5;
+
+/// Why goroutines are thought stuck: one item per signal that fired, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// It is doing work that should end ([`Doing`] says what).
+    Work(Work),
+    /// It waits for another goroutine (`WaitGroup`, `Cond`, channel send, nil channel).
+    WaitsForGoroutine(WaitKind),
+    /// It has waited this many minutes (the longest of the group).
+    Minutes(u32),
+    /// It serves a request (application code under an HTTP or gRPC server).
+    ServesRequest,
+    /// It waits below its request's handler, in code the handler called.
+    BelowHandler,
+    /// This many goroutines wait alike.
+    PileUp(usize),
+    /// This many goroutines wait on it (it is the other side of their wait).
+    WaitedOn(usize),
+    /// It sends on a channel whose address no other goroutine passes.
+    NoReceiver,
+}
+
+/// How a waiter is linked to a goroutine on the other side of its wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// The waiter started it (`created by … in goroutine N`).
+    Started,
+    /// It runs a method of the waiter's object (`value`).
+    SameObject(u64),
+    /// It operates on the same channel (`value`).
+    SameChannel(u64),
+}
+
+/// One edge of the wait-for graph beyond locks: `from` waits (a `WaitGroup`, `Cond` or
+/// channel) and `to` is on the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    /// The waiting goroutine.
+    pub from: usize,
+    /// The goroutine it waits on.
+    pub to: usize,
+    /// What `from` waits in.
+    pub kind: WaitKind,
+    /// How they are linked.
+    pub link: Link,
+    /// How sure the link is.
+    pub confidence: Confidence,
+}
+
+/// A group of goroutines waiting alike: a finding or a note.
+#[derive(Debug, Clone)]
+pub struct Stuck {
+    /// The goroutines, the longest-waiting first.
+    pub goroutines: Vec<usize>,
+    /// Their wait kind.
+    pub kind: WaitKind,
+    /// The innermost application frame's function: where they wait.
+    pub place: Option<FuncId>,
+    /// The longest wait among them, in minutes.
+    pub longest: Option<u32>,
+    /// What the first one is doing.
+    pub doing: Option<Doing>,
+    /// Whether they serve a request.
+    pub serves_request: bool,
+    /// The signals that fired.
+    pub signals: Vec<Signal>,
+    /// How sure it is stuck rather than idle.
+    pub confidence: Confidence,
+    /// How bad: for ordering (longer, more, serving requests, blocking others).
+    pub severity: f64,
+}
+
+/// What [`find`] concludes.
+#[derive(Debug, Default)]
+pub struct StuckWork {
+    /// Groups that look stuck, surest and worst first.
+    pub findings: Vec<Stuck>,
+    /// Blocking work that is not clearly stuck, worst first (at most [`MAX_NOTES`]).
+    pub notes: Vec<Stuck>,
+    /// The other side of `WaitGroup`, `Cond` and channel waits, by waiting goroutine.
+    pub edges: Vec<Edge>,
+}
+
+impl StuckWork {
+    /// The edges out of goroutine `g`.
+    pub fn waits_on(&self, g: usize) -> impl Iterator<Item = &Edge> {
+        self.edges.iter().filter(move |e| e.from == g)
+    }
+}
+
+/// Per function: what the stuck-work pass needs to know, from its name once.
+#[derive(Clone, Copy, Default)]
+struct FuncTraits {
+    /// Application code (not the runtime, `sync` or the standard library).
+    app: bool,
+    /// A server's request dispatch: `net/http.(*conn).serve`, gRPC's `processUnaryRPC`, …
+    server: bool,
+    /// A channel operation of the runtime whose first word is the channel.
+    chan_op: bool,
+}
+
+fn traits(d: &Dump) -> Vec<FuncTraits> {
+    d.funcs
+        .iter()
+        .map(|f| {
+            let full = f.full.as_str();
+            FuncTraits {
+                app: !f.is_stdlib() && !f.is_sync_or_runtime(),
+                server: matches!(
+                    full,
+                    "net/http.(*conn).serve"
+                        | "net/http.serverHandler.ServeHTTP"
+                        | "google.golang.org/grpc.(*Server).processUnaryRPC"
+                        | "google.golang.org/grpc.(*Server).processStreamingRPC"
+                        | "google.golang.org/grpc.(*Server).handleStream"
+                ) || full.ends_with("/grpc.(*Server).processUnaryRPC")
+                    || full.ends_with("/grpc.(*Server).processStreamingRPC"),
+                chan_op: matches!(
+                    full,
+                    "runtime.chansend1"
+                        | "runtime.chansend"
+                        | "runtime.chanrecv1"
+                        | "runtime.chanrecv2"
+                        | "runtime.chanrecv"
+                        | "runtime.closechan"
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Whether a wait kind can be the stuck part of work (running goroutines are not waiting,
+/// lock waits are the lock findings' business, an empty `select {}` is a parked `main`).
+fn considered(kind: WaitKind) -> bool {
+    !matches!(kind, WaitKind::Running | WaitKind::Runnable | WaitKind::Other | WaitKind::SelectNoCases)
+        && !kind.is_lock()
+}
+
+/// Finds stuck work among the goroutines not already part of a lock finding (`skip`).
+pub fn find(d: &Dump, waits: &[Wait], entries: &Entries, skip: &[bool]) -> StuckWork {
+    let tr = traits(d);
+    let n = d.goroutines.len();
+    // One pass: each goroutine's group key, the place it waits (innermost application
+    // frame's call site, or innermost frame's).
+    // Stacks without application code (the runtime's threads, a keep-alive connection,
+    // the signal loop) are the machinery's own waits, never stuck work.
+    let top: Vec<u32> = crate::par::map_indices(n, n, |g| {
+        d.goroutines[g].frames.clone().find(|&i| tr[d.site_at(i).func.0 as usize].app).unwrap_or(u32::MAX)
+    });
+    let mut groups: HashMap<(WaitKind, SiteId), Vec<usize>> = HashMap::new();
+    for (g, &at) in top.iter().enumerate() {
+        let kind = waits[g].kind;
+        if at != u32::MAX && !skip[g] && considered(kind) {
+            groups.entry((kind, d.frames[at as usize].site)).or_default().push(g);
+        }
+    }
+    // The runtime's own goroutines rarely run application code (a finalizer does); alike
+    // goroutines share their entry, so one of each group is asked.
+    let mut groups: Vec<((WaitKind, SiteId), Vec<usize>)> =
+        groups.into_iter().filter(|(_, gs)| !crate::waits::is_system(d, &d.goroutines[gs[0]])).collect();
+    groups.sort_by_key(|(_, gs)| gs[0]);
+    for (_, gs) in &mut groups {
+        gs.sort_by_key(|&g| (std::cmp::Reverse(d.goroutines[g].wait_minutes), g));
+    }
+
+    // The other side is looked for from one goroutine per group (alike goroutines wait on
+    // alike things) and from the lock holders, whose waits continue their chains.
+    let mut sources: Vec<usize> = groups.iter().map(|(_, gs)| gs[0]).collect();
+    sources.extend((0..n).filter(|&g| skip[g] && !waits[g].kind.is_lock()));
+    let edges = other_sides(d, waits, &tr, &top, &sources);
+    let mut waited_on: HashMap<usize, usize> = HashMap::new();
+    for e in &edges {
+        *waited_on.entry(e.to).or_default() += 1;
+    }
+    let matcher = doing::Matcher::new(d);
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    for ((kind, site), gs) in groups {
+        let first = gs[0];
+        let gr = &d.goroutines[first];
+        let doing = matcher.of(d, gr);
+        let request = serves_request(d, &tr, first);
+        let place = Some(d.site(site).func);
+        let below_handler = request && entries.func_of(d, first) != place;
+        let longest = gs.iter().filter_map(|&g| d.goroutines[g].wait_minutes).max();
+        let on: usize = gs.iter().map(|g| waited_on.get(g).copied().unwrap_or(0)).sum();
+        let no_receiver = kind == WaitKind::ChanSend && lonely_channel(d, &tr, first, &edges);
+        let facts = Facts {
+            kind,
+            work: doing.map(|x| x.work),
+            minutes: longest.unwrap_or(0),
+            count: gs.len(),
+            request,
+            below_handler,
+            waited_on: on,
+            no_receiver,
+        };
+        let verdict = gate(&facts);
+        if verdict == Verdict::Idle {
+            continue;
+        }
+        let (signals, confidence, severity) = weigh(&facts);
+        let s = Stuck {
+            goroutines: gs,
+            kind,
+            place,
+            longest,
+            doing,
+            serves_request: request,
+            signals,
+            confidence,
+            severity,
+        };
+        match verdict {
+            Verdict::Stuck => findings.push(s),
+            _ => notes.push(s),
+        }
+    }
+    let order = |a: &Stuck, b: &Stuck| {
+        b.confidence
+            .cmp(&a.confidence)
+            .then(b.severity.total_cmp(&a.severity))
+            .then(a.goroutines[0].cmp(&b.goroutines[0]))
+    };
+    findings.sort_by(order);
+    notes.sort_by(|a, b| b.severity.total_cmp(&a.severity).then(a.goroutines[0].cmp(&b.goroutines[0])));
+    notes.truncate(MAX_NOTES);
+    StuckWork { findings, notes, edges }
+}
+
+/// Whether goroutine `g` serves a request: a server's dispatch frame with application code
+/// inside it (a keep-alive connection waiting for its next request has none).
+fn serves_request(d: &Dump, tr: &[FuncTraits], g: usize) -> bool {
+    let mut app_inside = false;
+    for i in d.goroutines[g].frames.clone() {
+        let t = tr[d.site_at(i).func.0 as usize];
+        if t.server {
+            return app_inside;
+        }
+        app_inside |= t.app;
+    }
+    false
+}
+
+/// The channel a goroutine is blocked on, when its runtime frame printed it reliably.
+fn channel_of(d: &Dump, tr: &[FuncTraits], g: usize) -> Option<u64> {
+    d.goroutines[g]
+        .frames
+        .clone()
+        .take_while(|&i| !tr[d.site_at(i).func.0 as usize].app)
+        .find(|&i| tr[d.site_at(i).func.0 as usize].chan_op)
+        .and_then(|i| d.frame(i).first_word())
+        .filter(|w| !w.unreliable && w.value != 0)
+        .map(|w| w.value)
+}
+
+/// A sender whose channel is printed and that no edge links to anyone: nobody else has it.
+fn lonely_channel(d: &Dump, tr: &[FuncTraits], g: usize, edges: &[Edge]) -> bool {
+    channel_of(d, tr, g).is_some() && !edges.iter().any(|e| e.from == g)
+}
+
+/// At most this many edges are kept per waiter: a pool's `WaitGroup` can have a thousand
+/// workers, and beyond a few the list says no more than its length.
+const MAX_EDGES: usize = 16;
+
+/// The other side of the `WaitGroup`, `Cond` and channel waits of `sources` (one goroutine
+/// per group, and the lock holders that wait in turn). `top` is each goroutine's innermost
+/// application frame (`u32::MAX`: none). Reads each goroutine's header and at most one
+/// frame's first word, so it stays linear.
+fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources: &[usize]) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    let waiters: Vec<usize> =
+        sources.iter().copied().filter(|&g| matches!(waits[g].kind, WaitKind::WaitGroup | WaitKind::Cond)).collect();
+    let chan_waiters: Vec<(usize, u64)> = sources
+        .iter()
+        .copied()
+        .filter(|&g| matches!(waits[g].kind, WaitKind::ChanSend | WaitKind::ChanReceive))
+        .filter_map(|g| channel_of(d, tr, g).map(|c| (g, c)))
+        .collect();
+    if waiters.is_empty() && chan_waiters.is_empty() {
+        return edges;
+    }
+    let want_parents: HashSet<u64> = waiters.iter().filter_map(|&g| d.goroutines[g].id).collect();
+    // The objects the waiters work on: their first application frame's receiver, printed
+    // reliably.
+    let objects: HashMap<usize, u64> = waiters.iter().filter_map(|&g| waits[g].owner.map(|o| (g, o))).collect();
+    let want_values: HashSet<u64> = objects.values().copied().chain(chan_waiters.iter().map(|&(_, c)| c)).collect();
+    let chans: HashSet<u64> = chan_waiters.iter().map(|&(_, c)| c).collect();
+    let mut children: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut passing: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (g, gr) in d.goroutines.iter().enumerate() {
+        if let Some(p) = gr.created_by.as_ref().and_then(|c| c.parent).filter(|p| want_parents.contains(p)) {
+            children.entry(p).or_default().push(g);
+        }
+        if want_values.is_empty() {
+            continue;
+        }
+        // The receiver of its innermost application frame: the object it is working on.
+        let at = top[g];
+        if at != u32::MAX
+            && d.func_at(at).receiver().is_some()
+            && d.frames[at as usize].may_print_reliable_word()
+            && let Some(w) = d.frame(at).first_word().filter(|w| !w.unreliable && want_values.contains(&w.value))
+        {
+            passing.entry(w.value).or_default().push(g);
+        }
+        // The channel it is blocked on, if it is one of the waiters'.
+        if !chans.is_empty()
+            && matches!(waits[g].kind, WaitKind::ChanSend | WaitKind::ChanReceive | WaitKind::Select)
+            && let Some(c) = channel_of(d, tr, g).filter(|c| chans.contains(c))
+            && passing.get(&c).is_none_or(|v| v.last() != Some(&g))
+        {
+            passing.entry(c).or_default().push(g);
+        }
+    }
+    for &w in &waiters {
+        let kind = waits[w].kind;
+        let mut linked: Vec<usize> = Vec::new();
+        if let Some(id) = d.goroutines[w].id {
+            for &c in children.get(&id).into_iter().flatten().take(MAX_EDGES) {
+                linked.push(c);
+                edges.push(Edge { from: w, to: c, kind, link: Link::Started, confidence: Confidence::High });
+            }
+        }
+        if let Some(&o) = objects.get(&w) {
+            let same: Vec<usize> = passing
+                .get(&o)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&g| g != w && !linked.contains(&g) && waits[g].kind != kind)
+                .collect();
+            // One goroutine at work on the object is a lead; a crowd of them is none.
+            let confidence = if same.len() == 1 { Confidence::Medium } else { Confidence::Low };
+            if same.len() <= MAX_EDGES {
+                for g in same {
+                    edges.push(Edge { from: w, to: g, kind, link: Link::SameObject(o), confidence });
+                }
+            }
+        }
+    }
+    for &(w, c) in &chan_waiters {
+        let kind = waits[w].kind;
+        // Another sender on the same channel waits beside it; a receiver would have taken
+        // the value: only goroutines in other states are the other side.
+        let other: Vec<usize> =
+            passing.get(&c).into_iter().flatten().copied().filter(|&g| g != w && waits[g].kind != kind).collect();
+        for g in other.into_iter().take(MAX_EDGES) {
+            edges.push(Edge { from: w, to: g, kind, link: Link::SameChannel(c), confidence: Confidence::Medium });
+        }
+    }
+    edges
+}
+
+/// What the gate weighs, per group.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    kind: WaitKind,
+    work: Option<Work>,
+    minutes: u32,
+    count: usize,
+    request: bool,
+    below_handler: bool,
+    waited_on: usize,
+    no_receiver: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Stuck,
+    Note,
+    Idle,
+}
+
+/// Stuck, worth a note, or idle. The rules, by what the group waits in:
+/// - sleeping in a retry loop: stuck after a minute when it serves a request;
+/// - disk work (deleting, syncing, walking, mounting, opening a FIFO): stuck once it has
+///   waited a minute, or when others wait on it; a note before that;
+/// - a call to a remote server: stuck after a minute when it serves a request, piles up or
+///   blocks others; a note while a request waits;
+/// - `WaitGroup`, `Cond`, a semaphore, a nil channel: stuck after a minute when it serves a
+///   request or blocks others (a background worker pool waits like this by design);
+/// - a channel send: stuck after a minute with no receiver in sight, when serving a request
+///   or blocking others, or after [`LONG_MINUTES`];
+/// - a channel receive, `select`, network I/O, sleep: stuck only for requests, after a
+///   minute, that pile up below their handler or block others — streaming requests wait in
+///   their handler's own loop; background loops are idle, and neither is a note.
+fn gate(f: &Facts) -> Verdict {
+    let late = f.minutes >= 1;
+    let blocks = f.waited_on > 0;
+    let note_if = |b: bool| if b { Verdict::Note } else { Verdict::Idle };
+    match f.work {
+        Some(Work::Retry) if f.request => return if late { Verdict::Stuck } else { Verdict::Note },
+        Some(Work::Disk) => return if late || blocks { Verdict::Stuck } else { Verdict::Note },
+        Some(Work::Remote) => {
+            return if late && (f.request || blocks || f.count >= PILE) { Verdict::Stuck } else { note_if(f.request) };
+        }
+        _ => {}
+    }
+    match f.kind {
+        WaitKind::WaitGroup | WaitKind::Cond | WaitKind::Semacquire => {
+            if late && (f.request || blocks) {
+                Verdict::Stuck
+            } else {
+                note_if(f.request)
+            }
+        }
+        WaitKind::ChanSendNil | WaitKind::ChanReceiveNil => {
+            if late {
+                Verdict::Stuck
+            } else {
+                note_if(f.request)
+            }
+        }
+        WaitKind::ChanSend => {
+            if late && (f.no_receiver || f.request || blocks || f.minutes >= LONG_MINUTES) {
+                Verdict::Stuck
+            } else {
+                note_if(f.request)
+            }
+        }
+        WaitKind::Syscall if f.work.is_none() => {
+            if late && (f.request || blocks) {
+                Verdict::Stuck
+            } else {
+                note_if(f.request || (late && f.work.is_none()))
+            }
+        }
+        // Waiting for input: only requests that pile up below their handler, or that others
+        // wait on, are stuck; anything else here is how idle loops and streams wait.
+        _ => {
+            if late && f.request && (blocks || (f.count >= PILE && f.below_handler)) {
+                Verdict::Stuck
+            } else {
+                Verdict::Idle
+            }
+        }
+    }
+}
+
+/// The signals that fired, how sure (how many agree), and how bad.
+fn weigh(f: &Facts) -> (Vec<Signal>, Confidence, f64) {
+    let mut s = Vec::new();
+    // How many independent signals say stuck: file-system work that has not returned is
+    // nearly conclusive alone, so it counts twice.
+    let mut sure = 0;
+    if let Some(w @ (Work::Disk | Work::Remote)) = f.work {
+        s.push(Signal::Work(w));
+        sure += if w == Work::Disk { 2 } else { 1 };
+    } else if matches!(
+        f.kind,
+        WaitKind::WaitGroup | WaitKind::Cond | WaitKind::ChanSend | WaitKind::ChanSendNil | WaitKind::ChanReceiveNil
+    ) {
+        s.push(Signal::WaitsForGoroutine(f.kind));
+        sure += 1;
+    }
+    if f.no_receiver {
+        s.push(Signal::NoReceiver);
+        sure += 1;
+    }
+    if f.minutes > 0 {
+        s.push(Signal::Minutes(f.minutes));
+        if f.minutes >= LONG_MINUTES {
+            sure += 1;
+        }
+    }
+    if f.request {
+        s.push(Signal::ServesRequest);
+        sure += 1;
+        if f.below_handler {
+            s.push(Signal::BelowHandler);
+            sure += 1;
+        }
+    }
+    if f.count >= 2 {
+        s.push(Signal::PileUp(f.count));
+        if f.count >= PILE {
+            sure += 1;
+        }
+    }
+    if f.waited_on > 0 {
+        s.push(Signal::WaitedOn(f.waited_on));
+        sure += 1;
+    }
+    let confidence = match sure {
+        0..=2 => Confidence::Low,
+        3 => Confidence::Medium,
+        _ => Confidence::High,
+    };
+    let kind_weight = match f.work {
+        Some(Work::Disk) => 3.0,
+        Some(Work::Remote) => 2.0,
+        _ if matches!(f.kind, WaitKind::WaitGroup | WaitKind::Cond | WaitKind::ChanSend) => 2.0,
+        _ => 0.0,
+    };
+    let severity = f64::from(f.minutes).ln_1p()
+        + 2.0 * (f.count as f64).ln_1p()
+        + if f.request { 3.0 } else { 0.0 }
+        + 3.0 * (f.waited_on as f64).ln_1p()
+        + kind_weight;
+    (s, confidence, severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request goroutine under net/http whose innermost frames are `inner` (innermost
+    /// first) and whose handler is `handler`.
+    fn request(id: u64, state: &str, inner: &[&str], handler: &str) -> String {
+        let mut s = format!("goroutine {id} [{state}]:\n");
+        for f in inner.iter().chain([&handler]) {
+            s += &format!("{f}(0xc000010000, 0x1)\n\t/src/app/x.go:10 +0x1\n");
+        }
+        s += "net/http.HandlerFunc.ServeHTTP(0xc4202f8600, 0x3c1f9e0)\n\t/usr/local/go/src/net/http/server.go:1942 +0x44\n\
+net/http.serverHandler.ServeHTTP(0xc420280fd0, 0x3c1f9e0)\n\t/usr/local/go/src/net/http/server.go:2568 +0x92\n\
+net/http.(*conn).serve(0xc420316000, 0x3c20c20)\n\t/usr/local/go/src/net/http/server.go:1825 +0x612\n\
+created by net/http.(*Server).Serve\n\t/usr/local/go/src/net/http/server.go:2668 +0x2ce\n\n";
+        s
+    }
+
+    fn background(id: u64, state: &str, frames: &[&str]) -> String {
+        let mut s = format!("goroutine {id} [{state}]:\n");
+        for f in frames {
+            s += &format!("{f}(0xc000020000)\n\t/src/app/y.go:20 +0x1\n");
+        }
+        s + "created by example.com/d.Start\n\t/src/app/d.go:5 +0x1\n\n"
+    }
+
+    fn findings(text: &str) -> (Dump, StuckWork) {
+        let d = crate::read_dumps(text.as_bytes(), "t").unwrap().remove(0);
+        let a = crate::analysis::analyze(&d);
+        let st = a.stuck;
+        (d, st)
+    }
+
+    #[test]
+    fn requests_piling_up_below_their_handler_are_stuck_and_streams_are_not() {
+        let mut text = String::new();
+        for id in 10..17 {
+            text += &request(
+                id,
+                "chan receive, 5940 minutes",
+                &["example.com/daemon.(*Daemon).Kill"],
+                "example.com/api.(*containerRouter).postContainersKill",
+            );
+        }
+        // `docker events`: requests waiting in their own handler's loop, by design.
+        for id in 30..37 {
+            text += &request(id, "select, 5000 minutes", &[], "example.com/api.(*systemRouter).getEvents");
+        }
+        // Background loops parked for days.
+        for id in 40..45 {
+            text += &background(id, "select, 9000 minutes", &["example.com/d.(*Monitor).loop"]);
+        }
+        let (d, st) = findings(&text);
+        assert_eq!(st.findings.len(), 1, "{:?}", st.findings);
+        let f = &st.findings[0];
+        assert_eq!(f.goroutines.len(), 7);
+        assert_eq!(d.func(f.place.unwrap()).full, "example.com/daemon.(*Daemon).Kill");
+        assert!(f.signals.contains(&Signal::BelowHandler) && f.signals.contains(&Signal::PileUp(7)));
+        assert_eq!(f.confidence, Confidence::High);
+        assert!(st.notes.is_empty(), "streams and loops are not busy work: {:?}", st.notes);
+    }
+
+    #[test]
+    fn disk_work_that_does_not_return_is_stuck_and_a_fresh_one_is_a_note() {
+        let fsync = ["syscall.Syscall", "syscall.Fsync", "os.(*File).Sync", "example.com/c.(*Container).ToDisk"];
+        let (d, st) = findings(&background(50, "syscall, 31 minutes", &fsync));
+        assert_eq!(st.findings.len(), 1);
+        assert_eq!(st.findings[0].doing.unwrap().describe(&d), "syncing a file to disk: syscall.Fsync");
+        assert_eq!(st.findings[0].confidence, Confidence::Medium);
+        let (_, st) = findings(&background(50, "syscall", &fsync));
+        assert!(st.findings.is_empty());
+        assert_eq!(st.notes.len(), 1, "an excerpt of one goroutine in fsync still says what it does");
+    }
+
+    #[test]
+    fn a_long_channel_send_is_stuck_and_a_background_wait_group_is_not() {
+        let (_, st) = findings(&background(60, "chan send, 1140 minutes", &["example.com/pleg.(*GenericPLEG).relist"]));
+        assert_eq!(st.findings.len(), 1);
+        let (_, st) = findings(&background(
+            61,
+            "semacquire, 600 minutes",
+            &["sync.runtime_Semacquire", "sync.(*WaitGroup).Wait", "example.com/main.serveAll"],
+        ));
+        assert!(st.findings.is_empty() && st.notes.is_empty(), "{:?}", st.findings);
+    }
+
+    #[test]
+    fn a_wait_group_waiter_waits_on_the_goroutines_it_started() {
+        // Go 1.21+: `created by … in goroutine 5`.
+        let text = "goroutine 5 [sync.WaitGroup.Wait, 30 minutes]:\nsync.runtime_SemacquireWaitGroup(0x0?)\n\t/r/sema.go:110 +0x25\n\
+sync.(*WaitGroup).Wait(0xc000012345?)\n\t/s/waitgroup.go:118 +0x48\nexample.com/d.(*Daemon).StateChanged(0xc000100000)\n\t/d/monitor.go:40 +0x1\n\n\
+goroutine 9 [syscall, 30 minutes]:\nsyscall.Syscall6(0x101, 0x0, 0x0)\n\t/s/syscall_linux.go:90 +0x36\nsyscall.openat(0x0?)\n\t/s/z.go:1 +0x1\n\
+syscall.Open(...)\n\t/s/syscall_linux.go:272\nos.openFileNolog(0x0?)\n\t/o/file_unix.go:245 +0x9b\nos.OpenFile(0x0?)\n\t/o/file.go:326 +0x45\n\
+example.com/fifo.openFifo(0x0?)\n\t/f/fifo.go:20 +0x1\nexample.com/d.(*Daemon).StateChanged.func1()\n\t/d/monitor.go:35 +0x1\n\
+created by example.com/d.(*Daemon).StateChanged in goroutine 5\n\t/d/monitor.go:33 +0x1\n\n";
+        let (d, st) = findings(text);
+        let e: Vec<&Edge> = st.waits_on(0).collect();
+        assert_eq!(e.len(), 1);
+        assert_eq!((d.goroutines[e[0].to].id, e[0].link), (Some(9), Link::Started));
+        // The worker is waited on, and in a FIFO open: stuck, and named first.
+        assert_eq!(st.findings[0].goroutines, vec![1]);
+        assert!(st.findings[0].signals.contains(&Signal::WaitedOn(1)));
+    }
+}
