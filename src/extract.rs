@@ -220,6 +220,9 @@ struct Escaped {
     depth: usize,
     /// Physical lines the message was split over (journald splits over-long lines).
     pieces: u32,
+    /// A decoded line grew past the longest line read: its rest, up to the next decoded
+    /// newline, is dropped (the message may hold no newline at all).
+    overlong: bool,
 }
 
 /// Finds and reads the dumps in one input, line by line.
@@ -246,6 +249,9 @@ pub struct Extractor {
     /// the `size_hint - o` bytes that may follow (see `DumpBuilder::reserve_for`). `Some(0)`:
     /// the size is unknown; `None`: not told yet.
     size_hint: Option<u64>,
+    /// The longest line read ([`crate::ReadOptions::max_line_length`]), also inside a
+    /// quoted message.
+    max_line: usize,
 }
 
 /// The size a dump of unknown size is assumed to reach, for sizing its tables.
@@ -302,6 +308,7 @@ impl Extractor {
             continuation_closed_by_end: false,
             continuation_kept: false,
             size_hint: None,
+            max_line: crate::read_options().max_line_length,
         }
     }
 
@@ -418,7 +425,13 @@ impl Extractor {
                 return;
             }
             if let Some(o) = self.open.as_mut().filter(|o| o.b.in_body()) {
-                o.b.warn(l.number, format!("line longer than {} bytes: skipped", l.text.len()));
+                o.b.warn(
+                    l.number,
+                    format!(
+                        "line longer than {} bytes: skipped (raise the limit with --max-line-length)",
+                        l.text.len()
+                    ),
+                );
             }
             self.skipping = true;
             return;
@@ -733,6 +746,7 @@ impl Extractor {
             awaiting_continuation: false,
             depth,
             pieces: 1,
+            overlong: false,
         });
         self.decode_piece(&text[start..], number);
     }
@@ -791,6 +805,10 @@ impl Extractor {
         e.pending.extend_from_slice(&buf);
         let mut start = 0;
         while let Some(p) = memchr::memchr(b'\n', &e.pending[start..]) {
+            if std::mem::take(&mut e.overlong) {
+                start += p + 1;
+                continue;
+            }
             let mut line = &e.pending[start..start + p];
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
@@ -799,6 +817,19 @@ impl Extractor {
             start += p + 1;
         }
         e.pending.drain(..start);
+        if e.pending.len() > self.max_line {
+            if !e.overlong
+                && let Some(o) = e.inner.open.as_mut().filter(|o| o.b.in_body())
+            {
+                let message = format!(
+                    "a line of the logged dump is longer than {} bytes: skipped (raise the limit with --max-line-length)",
+                    self.max_line
+                );
+                o.b.warn(number, message);
+            }
+            e.pending.clear();
+            e.overlong = true;
+        }
         self.scratch = buf;
     }
 
@@ -846,7 +877,8 @@ impl Extractor {
 
 /// Whether `text` starts with a month abbreviation followed by a space.
 fn is_month_at(text: &[u8]) -> bool {
-    const MONTHS: [&[u8]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+    const MONTHS: [&[u8]; 12] =
+        [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
     text.len() >= 4 && text[3] == b' ' && MONTHS.contains(&&text[..3])
 }
 
