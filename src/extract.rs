@@ -640,7 +640,7 @@ impl Extractor {
                 if !r.is_empty() {
                     r.push('\n');
                 }
-                r.push_str(&String::from_utf8_lossy(text));
+                r.push_str(&crate::escape::visible_lossy(text));
             }
         }
     }
