@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::diff::Diff;
-use crate::holders::short;
+use crate::infer::short;
 use crate::model::Dump;
 
 /// The schema name.

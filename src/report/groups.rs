@@ -7,7 +7,7 @@ use colored::Colorize;
 use serde::Serialize;
 
 use crate::group::{Group, Similarity};
-use crate::holders::short;
+use crate::infer::short;
 use crate::model::Dump;
 
 /// The schema name of `holdup groups --format json`.
