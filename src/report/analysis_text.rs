@@ -3,9 +3,10 @@
 
 use std::io::{self, Write};
 
-use crate::holders::{Confidence, short};
+use crate::infer::{Confidence, short};
+use crate::report::evidence::sentence;
 use crate::report::model::{
-    BlockerInfo, DeadlockFinding, Finding, GRef, GoroutineInfo, NoHolderFinding, Report, WaiterGroups,
+    BlockerInfo, DeadlockFinding, Evidence, Finding, GRef, GoroutineInfo, NoHolderFinding, Report, WaiterGroups,
 };
 use crate::report::style::{Paint, Style};
 use crate::report::words;
@@ -193,9 +194,9 @@ impl Text<'_> {
         self.waiter_groups(w, f.waiters.as_ref())
     }
 
-    fn evidence(&self, w: &mut dyn Write, evidence: &[String]) -> io::Result<()> {
+    fn evidence(&self, w: &mut dyn Write, evidence: &[Evidence]) -> io::Result<()> {
         for e in evidence {
-            writeln!(w, "     - {e}")?;
+            writeln!(w, "     - {}", sentence(e))?;
         }
         Ok(())
     }
@@ -248,7 +249,7 @@ impl Text<'_> {
         let Some(groups) = groups else { return Ok(()) };
         for g in groups.groups.iter().take(WAITER_GROUPS) {
             let path: Vec<&str> = g.path.iter().map(|f| short(f)).collect();
-            let mins = g.longest_wait.map_or(String::new(), |m| format!(", ≤{m} min"));
+            let mins = g.longest_wait.map_or(String::new(), |m| format!(", {m}+ min"));
             let read = if g.read { " (read)" } else { "" };
             writeln!(w, "     {:>5} × [{}{mins}]{read} {}", g.count, words::state(&g.state), path.join(" ← "))?;
             let ids = format!("goroutines {}", words::abbreviate_ids(&g.ids, g.members, IDS_SHOWN));

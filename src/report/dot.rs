@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use crate::holders::{Confidence, short};
+use crate::infer::{Confidence, short};
 use crate::report::model::{Node, Report};
 
 /// Escapes a string for a double-quoted DOT label.

@@ -10,6 +10,7 @@ pub mod analysis_text;
 pub mod check;
 pub mod diff;
 pub mod dot;
+pub mod evidence;
 pub mod gotext;
 pub mod groups;
 pub mod model;

@@ -20,9 +20,10 @@ use serde::{Serialize, Serializer};
 
 use crate::analysis::{Analysis, Blocker};
 use crate::group::{Similarity, group};
-use crate::holders::Confidence;
-use crate::locks::{LockKind, Mode};
+use crate::infer::{self, Confidence};
+use crate::locks::{Lock, LockKind, Mode};
 use crate::model::Dump;
+use crate::waits::WaitKind;
 
 /// Goroutine ids kept per group of waiters (the rest are counted).
 pub const IDS_KEPT: usize = 20;
@@ -153,8 +154,148 @@ pub struct HolderInfo {
     pub confidence: Confidence,
     /// The ranking score.
     pub score: f64,
-    /// Why it is a candidate, one entry per rule that fired.
-    pub evidence: Vec<String>,
+    /// Why it is a candidate, one entry per rule that fired, in the order the rules ran.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Why a goroutine is thought to hold a lock: one rule of the inference (see
+/// `infer`) with what it saw, resolved into names (`report::evidence` words it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "kebab-case")]
+pub enum Evidence {
+    /// It passes the lock's address (`owner: false`) or the waiters' lock-site receiver
+    /// (`owner: true`) as a reliable argument, innermost in `frame`.
+    Direct {
+        /// Whether `value` is the lock-site receiver rather than the lock's address.
+        owner: bool,
+        /// The value passed.
+        value: u64,
+        /// The innermost frame passing it.
+        frame: Option<Place>,
+    },
+    /// It passes `value`, the closest value below the lock at `lock` (the struct that
+    /// contains it), to `func`; `typed` when as a receiver of the lock sites' type.
+    Owner {
+        /// The value passed.
+        value: u64,
+        /// The function it is passed to (full name).
+        func: String,
+        /// The lock's address.
+        lock: u64,
+        /// Passed as a receiver of the lock sites' type.
+        typed: bool,
+    },
+    /// It shares object `value` with `waiters` of the lock's `of` waiters; `others`
+    /// goroutines outside the waiters pass it (itself included).
+    Shared {
+        /// The object.
+        value: u64,
+        /// How many waiters pass it.
+        waiters: usize,
+        /// How many waiters the lock has.
+        of: usize,
+        /// How many goroutines outside the waiters pass it.
+        others: usize,
+    },
+    /// It is inside the lock site's function `func` at line `at`, past `line` where the
+    /// waiters block.
+    PastLine {
+        /// The lock site (full name).
+        func: String,
+        /// Its line.
+        at: u32,
+        /// The waiters' line.
+        line: u32,
+    },
+    /// It runs `func`, a method of `ty`, the lock sites' receiver type; `count` goroutines do.
+    SameType {
+        /// The method (full name).
+        func: String,
+        /// The receiver type.
+        ty: String,
+        /// How many goroutines outside the waiters run a method of the type.
+        count: usize,
+    },
+    /// Its innermost application code is a method of `ty`, the lock's type.
+    AtWork {
+        /// The receiver type.
+        ty: String,
+    },
+    /// It runs code of the lock site's package.
+    Package {
+        /// The package path.
+        package: String,
+    },
+    /// It is the goroutine that wrote the dump.
+    Dumper,
+    /// It is blocked in a syscall, IO, sleep, channel or select, or running.
+    State {
+        /// Its state as printed.
+        state: String,
+        /// What it waits on.
+        #[serde(serialize_with = "wait_kind")]
+        kind: WaitKind,
+    },
+    /// It waits for another lock from inside code the rules matched.
+    Nested,
+    /// It waited `minutes`, at least as long as the longest waiter (`longest`).
+    Longer {
+        /// Its wait.
+        minutes: u32,
+        /// The longest waiter's.
+        longest: u32,
+    },
+    /// It waited only `minutes` while a waiter waited `longest`.
+    Shorter {
+        /// Its wait.
+        minutes: u32,
+        /// The longest waiter's.
+        longest: u32,
+    },
+}
+
+/// A place in the code: a frame's function and source line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// The full function name.
+    pub func: String,
+    /// The source file, as printed.
+    pub file: String,
+    /// The source line.
+    pub line: u32,
+}
+
+impl Evidence {
+    /// Resolves what a rule recorded about goroutine `g` and lock `l` into names.
+    pub fn resolve(d: &Dump, l: &Lock, g: usize, e: &infer::Evidence) -> Evidence {
+        let site_func = d.func(l.site());
+        let ty = || site_func.receiver_type().unwrap_or("").to_string();
+        match *e {
+            infer::Evidence::Direct { owner, value } => {
+                let frame = d.frames(&d.goroutines[g]).find(|f| f.words().any(|w| !w.unreliable && w.value == value));
+                let frame =
+                    frame.map(|f| Place { func: f.func.full.clone(), file: f.site.file.clone(), line: f.site.line });
+                Evidence::Direct { owner, value, frame }
+            }
+            infer::Evidence::Owner { value, frame, lock, typed } => {
+                Evidence::Owner { value, func: d.frame(frame).func.full.clone(), lock, typed }
+            }
+            infer::Evidence::Shared { value, waiters, others } => {
+                Evidence::Shared { value, waiters, of: l.waiters.len(), others }
+            }
+            infer::Evidence::PastLine { at, line } => Evidence::PastLine { func: site_func.full.clone(), at, line },
+            infer::Evidence::SameType { func, count } => {
+                Evidence::SameType { func: d.func(func).full.clone(), ty: ty(), count }
+            }
+            infer::Evidence::AtWork => Evidence::AtWork { ty: ty() },
+            infer::Evidence::Package => Evidence::Package { package: site_func.package().to_string() },
+            infer::Evidence::Dumper => Evidence::Dumper,
+            infer::Evidence::State { kind } => Evidence::State { state: d.state(&d.goroutines[g]).to_string(), kind },
+            infer::Evidence::Nested => Evidence::Nested,
+            infer::Evidence::Longer { minutes, longest } => Evidence::Longer { minutes, longest },
+            infer::Evidence::Shorter { minutes, longest } => Evidence::Shorter { minutes, longest },
+        }
+    }
 }
 
 /// A finding, in the order people should read them.
@@ -340,6 +481,10 @@ fn confidence<S: Serializer>(c: &Confidence, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(c.as_str())
 }
 
+fn wait_kind<S: Serializer>(k: &WaitKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.as_str())
+}
+
 fn lock_kind<S: Serializer>(k: &LockKind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(k.as_str())
 }
@@ -388,7 +533,7 @@ impl Report {
                         goroutine: b.gref(h.goroutine),
                         confidence: h.confidence,
                         score: h.score,
-                        evidence: h.evidence.clone(),
+                        evidence: h.evidence.iter().map(|e| Evidence::resolve(d, l, h.goroutine, e)).collect(),
                     })
                     .collect(),
             })

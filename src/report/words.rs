@@ -1,7 +1,7 @@
 //! The words the renderers share: how a lock, a state and a list of goroutines read, so that
 //! text, HTML and Markdown say the same thing in the same words.
 
-use crate::holders::short;
+use crate::infer::short;
 use crate::locks::LockKind;
 use crate::report::model::LockInfo;
 
