@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::infer::short;
-use crate::report::evidence::sentence;
+use crate::report::evidence;
 use crate::report::model::{Finding, Parts, Report};
 
 /// The schema name.
@@ -161,7 +161,7 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
                     goroutine: h.goroutine.id,
                     confidence: h.confidence.as_str(),
                     score: (h.score * 100.0).round() / 100.0,
-                    evidence: h.evidence.iter().map(sentence).collect(),
+                    evidence: h.evidence.iter().map(evidence::text).collect(),
                 })
                 .collect(),
         })

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::infer::{Confidence, short};
-use crate::report::evidence::sentence;
+use crate::report::evidence;
 use crate::report::model::{
     BlockerInfo, DeadlockFinding, Evidence, Finding, GRef, GoroutineInfo, NoHolderFinding, Report, WaiterGroups,
 };
@@ -194,9 +194,9 @@ impl Text<'_> {
         self.waiter_groups(w, f.waiters.as_ref())
     }
 
-    fn evidence(&self, w: &mut dyn Write, evidence: &[Evidence]) -> io::Result<()> {
-        for e in evidence {
-            writeln!(w, "     - {}", sentence(e))?;
+    fn evidence(&self, w: &mut dyn Write, items: &[Evidence]) -> io::Result<()> {
+        for e in items {
+            writeln!(w, "     - {}", evidence::text(e))?;
         }
         Ok(())
     }

@@ -2,12 +2,19 @@
 //! record what they saw as data; the report model resolves it into names and values
 //! ([`Evidence`]); this is the one place that words it.
 
-use crate::infer::short;
+use crate::infer::{self, short};
+use crate::locks::Lock;
+use crate::model::Dump;
 use crate::report::model::Evidence;
 use crate::waits::WaitKind;
 
+/// What a rule recorded about goroutine `g` holding `l`, as a sentence.
+pub fn sentence(d: &Dump, l: &Lock, g: usize, e: &infer::Evidence) -> String {
+    text(&Evidence::resolve(d, l, g, e))
+}
+
 /// One piece of evidence that a goroutine holds a lock, as a sentence.
-pub fn sentence(e: &Evidence) -> String {
+pub fn text(e: &Evidence) -> String {
     match e {
         Evidence::Direct { owner, value, frame } => {
             let what = if *owner { "the waiters' lock-site receiver" } else { "the lock's address" };
