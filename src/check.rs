@@ -517,16 +517,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
             continue;
         }
         let first = st.goroutines[0];
-        let mut f = Finding::new(
-            Rule::Stuck,
-            s,
-            format!(
-                "{} — {} ({} confidence that it is stuck)",
-                crate::report::stuck::subject(d, st),
-                crate::report::stuck::doing_text(d, st),
-                st.confidence.as_str()
-            ),
-        );
+        let mut f = Finding::new(Rule::Stuck, s, crate::report::stuck::check_line(d, st));
         f.line = line(first);
         f.goroutines = st.goroutines.iter().filter_map(|&g| id(g)).collect();
         f.confidence = Some(st.confidence);

@@ -30,7 +30,8 @@ pub struct Row {
 }
 
 /// What kind of work a row describes: how its waits are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Work {
     /// File-system work that should end (deleting, syncing, walking, mounting, a FIFO).
     Disk,

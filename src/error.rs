@@ -13,6 +13,11 @@ pub enum ErrorKind {
     NoDump,
     /// A command-line value was not understood.
     Usage(String),
+    /// The input is larger than `--max-input-size` and its first `limit` bytes hold no dump.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 /// An error naming the input it is about.
@@ -41,6 +46,10 @@ impl fmt::Display for Error {
         let name = if self.source == "-" { "standard input" } else { &self.source };
         match &self.kind {
             ErrorKind::Io(e) if e.kind() == io::ErrorKind::NotFound => write!(f, "{name}: no such file"),
+            ErrorKind::Io(e) if e.kind() == io::ErrorKind::IsADirectory => write!(
+                f,
+                "{name}: is a directory; give the dump files in it, or run `holdup check {name}` to check every dump under it"
+            ),
             ErrorKind::Io(e) if e.kind() == io::ErrorKind::InvalidInput || e.kind() == io::ErrorKind::InvalidData => {
                 write!(f, "{name}: cannot read the data: {e}")
             }
@@ -49,6 +58,11 @@ impl fmt::Display for Error {
                 write!(f, "no goroutine dump found in {name}: expected a line like 'goroutine 1 [running]:'")
             }
             ErrorKind::Usage(m) => write!(f, "{m}"),
+            ErrorKind::TooLarge { limit } => write!(
+                f,
+                "no goroutine dump found in the first {limit} bytes of {name}, and the rest was not read: \
+                 it is larger than --max-input-size"
+            ),
         }
     }
 }

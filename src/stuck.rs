@@ -45,12 +45,13 @@ pub const LONG_MINUTES: u32 = 10;
 pub const MAX_NOTES: usize = 5;
 
 /// Why goroutines are thought stuck: one item per signal that fired, as data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "signal", content = "value", rename_all = "kebab-case")]
 pub enum Signal {
     /// It is doing work that should end ([`Doing`] says what).
     Work(Work),
     /// It waits for another goroutine (`WaitGroup`, `Cond`, channel send, nil channel).
-    WaitsForGoroutine(WaitKind),
+    WaitsForGoroutine(#[serde(serialize_with = "kind_name")] WaitKind),
     /// It has waited this many minutes (the longest of the group).
     Minutes(u32),
     /// It serves a request (application code under an HTTP or gRPC server).
@@ -65,15 +66,24 @@ pub enum Signal {
     NoReceiver,
 }
 
+fn kind_name<S: serde::Serializer>(k: &WaitKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.as_str())
+}
+
+fn hex<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:#x}"))
+}
+
 /// How a waiter is linked to a goroutine on the other side of its wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "link", content = "value", rename_all = "kebab-case")]
 pub enum Link {
     /// The waiter started it (`created by … in goroutine N`).
     Started,
     /// It runs a method of the waiter's object (`value`).
-    SameObject(u64),
+    SameObject(#[serde(serialize_with = "hex")] u64),
     /// It operates on the same channel (`value`).
-    SameChannel(u64),
+    SameChannel(#[serde(serialize_with = "hex")] u64),
 }
 
 /// One edge of the wait-for graph beyond locks: `from` waits (a `WaitGroup`, `Cond` or

@@ -1,46 +1,51 @@
 //! Stuck work in words: the STUCK findings, the notes on busy work of a dump with no
-//! finding, and the other side of a wait (`it waits on goroutine 12, which it started`).
-//! The analysis ([`crate::stuck`]) keeps all of it as data; this is where it is worded.
+//! finding, and the other side of a wait (`goroutine 12 [syscall], which it started`). The
+//! analysis ([`crate::stuck`]) and the report model keep all of it as data; this is where it
+//! is worded, for the text report, `check` and the JSON's sentences.
 
-use std::io::{self, Write};
-
-use colored::Colorize;
-
-use crate::analysis::Analysis;
-use crate::doing;
+use crate::doing::{self, Work};
 use crate::infer::short;
 use crate::model::Dump;
-use crate::stuck::{Edge, Link, Signal, Stuck};
+use crate::report::model::{DoingInfo, EdgeInfo, StuckFinding};
+use crate::stuck::{Link, Signal, Stuck};
+use crate::waits::WaitKind;
 
-/// The id of goroutine `g` as text.
-fn id_of(d: &Dump, g: usize) -> String {
-    d.goroutines[g].id.map_or("(no id)".to_string(), |i| i.to_string())
-}
-
-/// `chan receive, 5940 minutes`.
-fn state_text(d: &Dump, g: usize) -> String {
-    let gr = &d.goroutines[g];
-    match gr.wait_minutes {
-        Some(m) => format!("{}, {m} minutes", d.state(gr)),
-        None => d.state(gr).to_string(),
+/// What a goroutine is doing, in words: the table's phrase with its path.
+pub fn doing_text(x: &DoingInfo) -> String {
+    match &x.outer {
+        Some(o) => format!("{}: {} → {}", x.phrase, short(o), short(&x.inner)),
+        None => format!("{}: {}", x.phrase, short(&x.inner)),
     }
 }
 
-/// What the group is doing, in words: the table's phrase with its path, or the wait.
-pub fn doing_text(d: &Dump, s: &Stuck) -> String {
-    s.doing.map_or_else(|| doing::wait_phrase(s.kind).to_string(), |x| x.describe(d))
+/// What a stuck group is doing: the table's words, or its wait's.
+pub fn what(s: &StuckFinding) -> String {
+    s.doing.as_ref().map_or_else(|| doing::wait_phrase(s.kind).to_string(), doing_text)
+}
+
+fn id_text(id: Option<u64>) -> String {
+    id.map_or("(no id)".to_string(), |i| i.to_string())
+}
+
+fn state_text(state: &str, minutes: Option<u32>) -> String {
+    let state = crate::report::words::state(state);
+    match minutes {
+        Some(m) => format!("{state}, {m} minutes"),
+        None => state.to_string(),
+    }
 }
 
 /// The subject of a stuck finding: `goroutine 11 [syscall, 3 minutes] in
-/// container.(*Container).ToDisk` or `42747 goroutines [chan receive, …] in …`.
-pub fn subject(d: &Dump, s: &Stuck) -> String {
-    let first = s.goroutines[0];
-    let place = s.place.map_or(String::new(), |f| format!(" in {}", short(&d.func(f).full)));
-    if s.goroutines.len() == 1 {
-        format!("goroutine {} [{}]{place}", id_of(d, first), state_text(d, first))
+/// container.(*Container).ToDisk`, or `42747 goroutines [chan receive, up to 5940 minutes]
+/// in daemon.(*Daemon).Kill`.
+pub fn subject(s: &StuckFinding) -> String {
+    let place = s.place.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
+    let g = &s.goroutine;
+    if s.count == 1 {
+        format!("goroutine {} [{}]{place}", id_text(g.goroutine.id), state_text(&g.state, g.wait_minutes))
     } else {
-        let longest = s.longest.map_or(String::new(), |m| format!(", up to {m} minutes"));
-        format!("{} goroutines [{}{longest}]{place}", s.goroutines.len(), d.state(&d.goroutines[first]))
+        let longest = s.longest_wait.map_or(String::new(), |m| format!(", up to {m} minutes"));
+        format!("{} goroutines [{}{longest}]{place}", s.count, crate::report::words::state(&g.state))
     }
 }
 
@@ -48,10 +53,10 @@ pub fn subject(d: &Dump, s: &Stuck) -> String {
 pub fn signal_text(sig: &Signal) -> String {
     match *sig {
         Signal::Work(w) => match w {
-            doing::Work::Disk => "it is in file-system work, which should end".to_string(),
-            doing::Work::Remote => "it waits for another server to answer".to_string(),
-            doing::Work::Stream => "it reads or writes a stream".to_string(),
-            doing::Work::Retry => "it sleeps between attempts".to_string(),
+            Work::Disk => "it is in file-system work, which should end".to_string(),
+            Work::Remote => "it waits for another server to answer".to_string(),
+            Work::Stream => "it reads or writes a stream".to_string(),
+            Work::Retry => "it sleeps between attempts".to_string(),
         },
         Signal::WaitsForGoroutine(k) => format!("{}: another goroutine has to act", doing::wait_phrase(k)),
         Signal::Minutes(m) => format!("it has waited {m} minutes"),
@@ -65,90 +70,64 @@ pub fn signal_text(sig: &Signal) -> String {
     }
 }
 
-/// One edge as a phrase, from the waiter's side.
-pub fn edge_text(d: &Dump, e: &Edge) -> String {
+/// The other end of an edge, seen from the waiter: `goroutine 9 [syscall, 30 minutes] in
+/// d.(*Daemon).StateChanged.func1, which it started (high confidence) — opening a FIFO…`.
+pub fn edge_text(e: &EdgeInfo) -> String {
     let how = match e.link {
         Link::Started => "which it started".to_string(),
         Link::SameObject(v) => format!("which runs a method of the same object {v:#x}"),
         Link::SameChannel(v) => format!("which uses the same channel {v:#x}"),
     };
-    let what = doing::of(d, &d.goroutines[e.to]).map_or(String::new(), |x| format!(" — {}", x.describe(d)));
+    let place = e.place.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
+    let what = e.doing.as_ref().map_or(String::new(), |x| format!(" — {}", doing_text(x)));
     format!(
-        "goroutine {} [{}], {how} ({} confidence){what}",
-        id_of(d, e.to),
-        state_text(d, e.to),
+        "goroutine {} [{}]{place}, {how} ({} confidence){what}",
+        id_text(e.goroutine.id),
+        state_text(&e.state, e.wait_minutes),
         e.confidence.as_str()
     )
 }
 
-/// Writes the edges out of goroutine `g`: what it waits on in turn.
-pub fn write_waits_on(w: &mut dyn Write, a: &Analysis<'_>, g: usize, indent: &str) -> io::Result<()> {
-    let d = a.dump;
-    let edges: Vec<&Edge> = a.stuck.waits_on(g).collect();
-    if edges.is_empty() {
-        return Ok(());
-    }
-    writeln!(w, "{indent}it waits in turn ({}) on:", doing::wait_phrase(edges[0].kind))?;
-    for e in edges.iter().take(5) {
-        writeln!(w, "{indent}  - {}", edge_text(d, e))?;
-    }
-    if edges.len() > 5 {
-        writeln!(w, "{indent}  - … and {} more", edges.len() - 5)?;
-    }
-    Ok(())
+/// A goroutine that waits on a stuck one, seen from the stuck one.
+pub fn waiter_text(e: &EdgeInfo) -> String {
+    let place = e.place.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
+    format!(
+        "goroutine {} [{}]{place} ({})",
+        id_text(e.goroutine.id),
+        state_text(&e.state, e.wait_minutes),
+        doing::wait_phrase(e.waits_on)
+    )
 }
 
-/// Writes one STUCK finding, numbered `n`.
-pub fn write_finding(
-    w: &mut dyn Write,
-    a: &Analysis<'_>,
-    n: usize,
-    s: &Stuck,
-    stack: &dyn Fn(&mut dyn Write, usize) -> io::Result<()>,
-) -> io::Result<()> {
-    let d = a.dump;
-    writeln!(w, "\n{n}. {} {} — {}", "STUCK".red().bold(), subject(d, s), doing_text(d, s))?;
-    writeln!(w, "   stuck rather than idle ({} confidence):", s.confidence.as_str())?;
-    for sig in &s.signals {
-        writeln!(w, "     - {}", signal_text(sig))?;
-    }
-    writeln!(w, "   its stack:")?;
-    stack(w, s.goroutines[0])?;
-    let behind: Vec<&Edge> = a.stuck.edges.iter().filter(|e| s.goroutines.contains(&e.to)).collect();
-    for e in behind.iter().take(5) {
-        let place = d
-            .frames(&d.goroutines[e.from])
-            .find(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime())
-            .map_or(String::new(), |f| format!(" in {}", short(&f.func.full)));
-        writeln!(
-            w,
-            "   waited on by goroutine {} [{}]{place} ({})",
-            id_of(d, e.from),
-            state_text(d, e.from),
-            doing::wait_phrase(e.kind)
-        )?;
-    }
-    write_waits_on(w, a, s.goroutines[0], "   ")
+/// The heading of the edges out of a goroutine: `it waits in turn (waiting for other
+/// goroutines to finish (sync.WaitGroup)) on:`.
+pub fn waits_on_heading(kind: WaitKind) -> String {
+    format!("it waits in turn ({}) on:", doing::wait_phrase(kind))
 }
 
-/// Writes the notes of a dump with no finding: its busiest blocking work.
-pub fn write_notes(w: &mut dyn Write, a: &Analysis<'_>) -> io::Result<()> {
-    let d = a.dump;
-    writeln!(w, "  {} what it is busy with (not known to be stuck):", "note:".yellow())?;
-    for s in &a.stuck.notes {
-        writeln!(w, "    {} — {}", subject(d, s), doing_text(d, s))?;
-    }
-    Ok(())
+/// `check`'s one line for a stuck group, from the analysis (check does not build reports).
+pub fn check_line(d: &Dump, s: &Stuck) -> String {
+    let first = s.goroutines[0];
+    let g = &d.goroutines[first];
+    let place = s.place.map_or(String::new(), |f| format!(" in {}", short(&d.func(f).full)));
+    let who = if s.goroutines.len() == 1 {
+        format!("goroutine {} [{}]{place}", id_text(g.id), state_text(d.state(g), g.wait_minutes))
+    } else {
+        let longest = s.longest.map_or(String::new(), |m| format!(", up to {m} minutes"));
+        format!("{} goroutines [{}{longest}]{place}", s.goroutines.len(), crate::report::words::state(d.state(g)))
+    };
+    let what = s.doing.map_or_else(|| doing::wait_phrase(s.kind).to_string(), |x| x.describe(d));
+    format!("{who} — {what} ({} confidence that it is stuck)", s.confidence.as_str())
 }
 
 /// A stuck-work finding or note in `holdup.analysis/v1` (fields only added, never renamed).
 #[derive(serde::Serialize)]
 pub struct StuckJson {
-    /// Always `stuck` for a finding, `busy` for a note.
+    /// `stuck` for a finding, `busy` for a note.
     pub kind: &'static str,
     /// The wait kind (`chan-receive`, `waitgroup`, `syscall`, …).
     pub waits_on: &'static str,
-    /// Goroutine ids, the longest-waiting first.
+    /// Goroutine ids, the longest-waiting first (the first 20).
     pub goroutines: Vec<u64>,
     /// How many goroutines wait alike.
     pub count: usize,
@@ -159,7 +138,7 @@ pub struct StuckJson {
     /// What the first one is doing, in words (`syncing a file to disk: syscall.Fsync`).
     pub doing: String,
     /// The kind of work (`disk`, `remote`, `stream`, `retry`), when a row of the table matched.
-    pub work: Option<&'static str>,
+    pub work: Option<Work>,
     /// Whether they serve a request.
     pub serves_request: bool,
     /// How sure it is stuck rather than idle: `high`, `medium`, `low`.
@@ -168,6 +147,8 @@ pub struct StuckJson {
     pub severity: f64,
     /// The signals, as sentences.
     pub signals: Vec<String>,
+    /// Ids of the goroutines on the other side of the first one's wait.
+    pub waits_on_goroutines: Vec<u64>,
 }
 
 /// One edge beyond locks: a goroutine waiting (`waits_on`: `waitgroup`, `cond`, `chan-send`,
@@ -189,34 +170,35 @@ pub struct EdgeJson {
 }
 
 /// The JSON of one group, `kind` `stuck` or `busy`.
-pub fn stuck_json(d: &Dump, s: &Stuck, kind: &'static str) -> StuckJson {
+pub fn stuck_json(s: &StuckFinding, kind: &'static str) -> StuckJson {
     StuckJson {
         kind,
         waits_on: s.kind.as_str(),
-        goroutines: s.goroutines.iter().filter_map(|&g| d.goroutines[g].id).collect(),
-        count: s.goroutines.len(),
-        place: s.place.map(|f| d.func(f).full.clone()),
-        longest_wait_minutes: s.longest,
-        doing: doing_text(d, s),
-        work: s.doing.map(|x| x.work.as_str()),
+        goroutines: s.ids.iter().flatten().copied().collect(),
+        count: s.count,
+        place: s.place.clone(),
+        longest_wait_minutes: s.longest_wait,
+        doing: what(s),
+        work: s.doing.as_ref().map(|x| x.work),
         serves_request: s.serves_request,
         confidence: s.confidence.as_str(),
         severity: (s.severity * 100.0).round() / 100.0,
         signals: s.signals.iter().map(signal_text).collect(),
+        waits_on_goroutines: s.waits_on.iter().filter_map(|e| e.goroutine.id).collect(),
     }
 }
 
 /// The JSON of one edge.
-pub fn edge_json(d: &Dump, e: &Edge) -> EdgeJson {
+pub fn edge_json(e: &crate::report::model::EdgeRef) -> EdgeJson {
     let (link, value) = match e.link {
         Link::Started => ("started", None),
         Link::SameObject(v) => ("same-object", Some(format!("{v:#x}"))),
         Link::SameChannel(v) => ("same-channel", Some(format!("{v:#x}"))),
     };
     EdgeJson {
-        from: d.goroutines[e.from].id,
-        to: d.goroutines[e.to].id,
-        waits_on: e.kind.as_str(),
+        from: e.from.id,
+        to: e.to.id,
+        waits_on: e.waits_on.as_str(),
         link,
         value,
         confidence: e.confidence.as_str(),
