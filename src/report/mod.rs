@@ -9,4 +9,5 @@ pub mod dot;
 pub mod gotext;
 pub mod groups;
 pub mod model_json;
+pub mod npd;
 pub mod summary;
