@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use holdup::{graph, group, holders, locks, waits};
+use holdup::{graph, group, infer, locks, waits};
 
 fn best<T>(name: &str, f: impl FnMut() -> T) -> T {
     best_of(5, name, f)
@@ -47,7 +47,7 @@ fn main() {
     best("words", || (0..d.frames.len() as u32).map(|fi| d.reliable_words_at(fi).count()).sum::<usize>());
     let w = best("waits", || waits::classify_all(d));
     let l = best("locks", || locks::group(d, &w));
-    let h = best("holders", || holders::infer(d, &w, &l));
+    let h = best("holders", || infer::infer(d, &w, &l));
     let _g = best("graph", || graph::WaitGraph::build(&l, &h));
     let _e = best("entries", || graph::Entries::new(d));
     let all: Vec<usize> = (0..d.goroutines.len()).collect();

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::graph::{Entries, WaitGraph, by_entry};
-use crate::holders::{self, Holder};
+use crate::infer::{self, Holder};
 use crate::locks::{self, Lock};
 use crate::model::Dump;
 use crate::waits::{self, Wait};
@@ -71,7 +71,7 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
         || {
             let waits: Vec<Wait> = waits::classify_all(d);
             let locks = locks::group(d, &waits);
-            let holders = holders::infer(d, &waits, &locks);
+            let holders = infer::infer(d, &waits, &locks);
             (waits, locks, holders)
         },
         || Entries::new(d),

@@ -30,7 +30,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::analysis::{Analysis, analyze};
-use crate::holders::{Confidence, short};
+use crate::infer::{Confidence, short};
 use crate::model::{Dump, DumpKind, Frame, Func};
 use crate::report::analysis_json::{DumpAnalysis, dump_analysis};
 use crate::{ErrorKind, read_path};

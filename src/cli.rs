@@ -30,12 +30,30 @@ Inputs:
 Examples:
   holdup goroutine-stacks-2026-11-27T043144Z.log     what is stuck, and who holds it
   holdup summary dump.txt.gz                         where the dump came from, goroutine counts
-  holdup parse --format json dump.txt | jq .         the parsed goroutines as JSON
+  holdup goroutines --format json dump.txt | jq .    the parsed goroutines as JSON
   holdup groups --exclude-runtime dump.txt           what 40,000 goroutines are doing, folded
   holdup goroutines --state mutex --min-wait 10m d   who has waited 10 minutes for a lock
   holdup diff old.log new.log                        what stayed stuck between two dumps
   holdup check --format junit dumps/                 fail a CI job on deadlocks and blockers
   journalctl -u docker | holdup -                    a dump logged by dockerd
+
+Terms used in the reports:
+  waiter      a goroutine blocked acquiring a sync.Mutex or sync.RWMutex.
+  holder      the goroutine that holds a lock. A dump never says who holds a mutex: holdup
+              infers it from evidence in the stacks (the lock's address among a goroutine's
+              arguments, code of the lock's type still running, ...) and says how sure it is.
+  confidence  high: the goroutine's own frames carry the lock (its address or the object
+              that contains it) and nothing contests it; medium: clearly ahead of every
+              other candidate; low: a guess, shown as a candidate, never as the finding.
+  blocker     a holder that does not itself wait for a lock: everything queued behind it
+              waits for it to finish.
+  deadlock    goroutines that each hold a lock another of them waits for.
+  leaked / no holder
+              goroutines wait for a lock that no goroutine in the dump is seen holding: it
+              was locked by a goroutine that returned without Unlock, or the holder is not
+              in this dump (an excerpt).
+  operation   what a group of goroutines was doing, named by the service method under its
+              request handler (ContainerCreate under postContainersCreate).
 
 Exit codes:
   0  done (for `check`: every input passed)
@@ -57,6 +75,10 @@ pub struct Cli {
     #[arg(value_name = "FILE")]
     files: Vec<String>,
 
+    /// Output format of the default command, as for `holdup analyze`: text, json or dot.
+    #[arg(long, value_enum)]
+    format: Option<AnalyzeFormat>,
+
     /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
@@ -68,9 +90,8 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// Write the wait-for graph (goroutine → lock → holder) for Graphviz or as JSON.
     Graph(GraphArgs),
-    /// Print the parsed goroutines (as Go text, or the whole model as JSON).
-    Parse(ParseArgs),
-    /// List the goroutines that pass the filters, in Go's own format (a valid dump) or JSON.
+    /// List goroutines that pass the filters, as Go text (itself a dump) or the model as JSON.
+    #[command(visible_alias = "parse")]
     Goroutines(ParseArgs),
     /// Fold goroutines with the same stack into groups, largest first.
     Groups(GroupsArgs),
@@ -198,16 +219,19 @@ struct DiffArgs {
 #[command(next_help_heading = "Filters")]
 struct FilterArgs {
     /// Keep goroutines in this state (`semacquire`, `IO wait`) or wait kind (`mutex`,
-    /// `rwmutex`, `chan-receive`, …); repeat for any of several.
-    #[arg(long = "state", value_name = "STATE")]
+    /// `rwmutex`, `chan-receive`, …); repeat for any of several. An unknown name is an error.
+    #[arg(long = "state", value_name = "STATE", value_parser = filter::parse_state)]
     states: Vec<String>,
-    /// Keep goroutines that waited at least this long (`10m`, `1h30m`; the header's `N minutes`).
+    /// Keep goroutines that waited at least this long (`10m`, `1h30m`, with a unit; the
+    /// header's `N minutes`).
     #[arg(long, value_name = "DURATION", value_parser = filter::parse_minutes)]
     min_wait: Option<u32>,
     /// Keep goroutines with a frame whose function matches REGEX.
     #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
     func: Option<Regex>,
-    /// Keep goroutines whose innermost frame outside package runtime matches REGEX.
+    /// Keep goroutines whose top matches REGEX: the innermost frame outside the runtime and
+    /// sync (`syscall.Syscall`; a lock waiter's own function), or the innermost frame of
+    /// application code (outside the standard library).
     #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
     top: Option<Regex>,
     /// Keep the goroutine with this id; repeat for several.
@@ -287,9 +311,41 @@ fn decide_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// The `--color` value given on the command line, read before clap parses it, so that help
+/// and usage errors are coloured (or not) as asked too.
+fn color_arg(args: &[std::ffi::OsString]) -> Option<ColorChoice> {
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    let mut found = None;
+    while let Some(a) = it.next() {
+        let v = match a.strip_prefix("--color") {
+            Some("") => it.next().map(|v| v.into_owned()),
+            Some(rest) if rest.starts_with('=') => Some(rest[1..].to_string()),
+            _ => None,
+        };
+        if let Some(v) = v {
+            found = ColorChoice::from_str(&v, true).ok().or(found);
+        }
+    }
+    found
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let help_color = match color_arg(&args) {
+        Some(ColorChoice::Never) => clap::ColorChoice::Never,
+        Some(ColorChoice::Always) => clap::ColorChoice::Always,
+        // Whether stdout is a terminal (or CLICOLOR_FORCE) is clap's to decide.
+        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var("TERM").is_ok_and(|t| t == "dumb") =>
+        {
+            clap::ColorChoice::Never
+        }
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = Cli::command().color(help_color).get_matches_from(args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     colored::control::set_override(decide_color(cli.color));
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -385,7 +441,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
             };
             cmd_analyze(&a.files, format, &FetchOptions::default(), out)
         }
-        Some(Command::Parse(a) | Command::Goroutines(a)) => cmd_parse(&a, out),
+        Some(Command::Goroutines(a)) => cmd_parse(&a, out),
         Some(Command::Groups(a)) => cmd_groups(&a, out),
         Some(Command::Diff(a)) => cmd_diff(&a, out),
         Some(Command::Summary(a)) => cmd_summary(&a, out),
@@ -397,7 +453,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
                 eprintln!("holdup: no input files; try `holdup --help`");
                 return Ok(ExitCode::from(2));
             }
-            cmd_analyze(&cli.files, AnalyzeFormat::Text, &FetchOptions::default(), out)
+            cmd_analyze(&cli.files, cli.format.unwrap_or(AnalyzeFormat::Text), &FetchOptions::default(), out)
         }
     }
 }
@@ -515,6 +571,9 @@ fn cmd_diff(a: &DiffArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     }
     let (ao, an) = (analyze(o), analyze(n));
     let r = diff::diff(&ao, &an);
+    for w in &r.warnings {
+        eprintln!("holdup: warning: {w}");
+    }
     match a.format {
         TextOrJson::Json => {
             serde_json::to_writer(&mut *out, &report_diff::doc(&ao, oi, &an, ni, &r))?;

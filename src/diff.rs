@@ -27,6 +27,9 @@ pub struct Diff {
     pub persisting_holders: Vec<(usize, usize, usize)>,
     /// Seconds between the dumps, when the file names carry timestamps.
     pub seconds_apart: Option<i64>,
+    /// Why the two dumps may not be of one process (different Go releases, different
+    /// builds, no goroutine in common): a comparison by goroutine id then means little.
+    pub warnings: Vec<String>,
 }
 
 /// A fingerprint of where a goroutine is: state, functions and lines, not argument values.
@@ -82,6 +85,48 @@ pub fn diff(old: &Analysis<'_>, new: &Analysis<'_>) -> Diff {
         (Some(a), Some(b)) if od.source != nd.source => Some(b - a),
         _ => None,
     };
+    if out.seconds_apart.is_some_and(|s| s < 0) {
+        out.warnings.push("the second dump's file name is dated before the first's: are they in order?".to_string());
+    }
+    out.warnings.extend(mismatch(od, nd));
+    out
+}
+
+/// Reasons to think that two dumps are not of one process: their Go releases cannot be the
+/// same, a function is compiled from different files (another build), or they share no
+/// goroutine id though both have many goroutines (another process, or a restart).
+pub fn mismatch(od: &Dump, nd: &Dump) -> Vec<String> {
+    let mut out = Vec::new();
+    let (a, b) = (&od.era, &nd.era);
+    let disjoint = a.max.zip(b.min).is_some_and(|(x, y)| x < y) || b.max.zip(a.min).is_some_and(|(x, y)| x < y);
+    if disjoint {
+        out.push(format!("the dumps come from different Go releases ({a} and {b}): not one process"));
+    }
+    // One build compiles each function from one file: the same function printed with
+    // different files is another binary.
+    let mut files: HashMap<&str, &str> = HashMap::new();
+    for s in &od.sites {
+        if !s.file.is_empty() {
+            files.entry(od.func(s.func).full.as_str()).or_insert(s.file.as_str());
+        }
+    }
+    let moved = nd
+        .sites
+        .iter()
+        .find(|s| !s.file.is_empty() && files.get(nd.func(s.func).full.as_str()).is_some_and(|&f| f != s.file));
+    if let Some(s) = moved.filter(|_| !disjoint) {
+        let name = &nd.func(s.func).full;
+        out.push(format!(
+            "{name} is in {} in one dump and in {} in the other: two different builds",
+            files[name.as_str()],
+            s.file
+        ));
+    }
+    let ids = |d: &Dump| d.goroutines.iter().filter_map(|g| g.id).collect::<hashbrown::HashSet<u64>>();
+    let (oi, ni) = (ids(od), ids(nd));
+    if oi.len() >= 10 && ni.len() >= 10 && oi.is_disjoint(&ni) {
+        out.push("the dumps share no goroutine id: another process, or it restarted in between".to_string());
+    }
     out
 }
 
@@ -150,5 +195,26 @@ goroutine 4 [sleep]:\nmain.c()\n\t/m.go:20 +0x1\n\n";
         assert_eq!(r.changed, vec![(1, 1)]);
         assert_eq!(r.new, vec![2]);
         assert_eq!(r.gone, vec![2]);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn dumps_of_different_builds_or_releases_are_told_apart() {
+        let read = |p: &str| crate::read_path(&format!("testdata/{p}")).unwrap().remove(0);
+        let s1 = "corpus/gen/S1-seed-volume-remove";
+        let a = read(&format!("{s1}/go1.19.8/goroutine-stacks-2026-11-27T050236Z.log"));
+        let b = read(&format!("{s1}/go1.27.3/goroutine-stacks-2026-11-27T052133Z.log"));
+        let w = mismatch(&a, &b);
+        assert!(w.iter().any(|w| w.contains("different Go releases")), "{w:?}");
+        let c = read(&format!("{s1}/go1.19.8/sigquit-stderr.log"));
+        // The same program and release, another run: no id in common is not required (ids
+        // repeat run to run), but it is the same build.
+        assert!(
+            mismatch(&a, &c).iter().all(|w| !w.contains("builds") && !w.contains("releases")),
+            "{:?}",
+            mismatch(&a, &c)
+        );
+        let pair = "dumps/diff-pair/go1.27.3";
+        assert!(mismatch(&read(&format!("{pair}/dump1.txt")), &read(&format!("{pair}/dump2.txt"))).is_empty());
     }
 }

@@ -41,6 +41,10 @@ impl fmt::Display for Error {
         let name = if self.source == "-" { "standard input" } else { &self.source };
         match &self.kind {
             ErrorKind::Io(e) if e.kind() == io::ErrorKind::NotFound => write!(f, "{name}: no such file"),
+            ErrorKind::Io(e) if e.kind() == io::ErrorKind::IsADirectory => write!(
+                f,
+                "{name}: is a directory; give the dump files in it, or run `holdup check {name}` to check every dump under it"
+            ),
             ErrorKind::Io(e) if e.kind() == io::ErrorKind::InvalidInput || e.kind() == io::ErrorKind::InvalidData => {
                 write!(f, "{name}: cannot read the data: {e}")
             }

@@ -15,7 +15,9 @@ pub struct Filter {
     pub min_wait_minutes: Option<u32>,
     /// Some frame's function matches.
     pub func: Option<Regex>,
-    /// The innermost frame outside package runtime matches.
+    /// The goroutine's top matches: its innermost frame outside the runtime and `sync`
+    /// (`syscall.Syscall`, `local.(*Root).Get` for a lock waiter), or its innermost frame
+    /// of application code (outside the standard library: `local.removePath`).
     pub top: Option<Regex>,
     /// One of these ids.
     pub ids: Vec<u64>,
@@ -64,8 +66,11 @@ impl Filter {
             return false;
         }
         if let Some(re) = &self.top {
-            let top = d.frames(g).find(|f| !f.func.is_runtime());
-            if !top.is_some_and(|f| re.is_match(&f.func.full)) {
+            // A lock waiter's innermost frames are the lock machinery, and a syscall's the
+            // standard library: either top may be the one a user means.
+            let outside_machinery = d.frames(g).find(|f| !f.func.is_sync_or_runtime());
+            let app = d.frames(g).find(|f| !f.func.is_sync_or_runtime() && !f.func.is_stdlib());
+            if !outside_machinery.into_iter().chain(app).any(|f| re.is_match(&f.func.full)) {
                 return false;
             }
         }
@@ -92,15 +97,121 @@ fn kind_matches(kind: WaitKind, s: &str) -> bool {
     kind.as_str() == s || (s == "rwmutex" && matches!(kind, WaitKind::RwRead | WaitKind::RwWrite))
 }
 
-/// Parses a duration for `--min-wait`: `10m`, `1h30m`, `90s`, or a bare number of minutes.
-/// The runtime counts whole minutes, so the result is rounded up to minutes.
+/// Parses a duration for `--min-wait`: `10m`, `1h30m`, `90s`. A bare number is refused:
+/// `10` could be seconds or minutes, and a filter that silently means the other one hides
+/// goroutines. The runtime counts whole minutes, so the result is rounded up to minutes.
 pub fn parse_minutes(s: &str) -> Result<u32, String> {
     let s = s.trim();
-    if let Ok(n) = s.parse::<u32>() {
-        return Ok(n);
+    if s.parse::<u64>().is_ok() {
+        return Err(format!("{s:?} has no unit: write {s}m for minutes or {s}s for seconds"));
     }
     let d = humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e} (try 10m, 1h30m or 90s)"))?;
     Ok(u32::try_from(d.as_secs().div_ceil(60)).unwrap_or(u32::MAX))
+}
+
+/// The wait kinds `--state` accepts besides the header's state text.
+pub fn kind_names() -> Vec<&'static str> {
+    use WaitKind::*;
+    let kinds = [
+        Mutex,
+        RwRead,
+        RwWrite,
+        WaitGroup,
+        Cond,
+        ChanSend,
+        ChanReceive,
+        ChanSendNil,
+        ChanReceiveNil,
+        Select,
+        SelectNoCases,
+        IoWait,
+        Syscall,
+        Sleep,
+        Semacquire,
+        Running,
+        Runnable,
+        Other,
+    ];
+    let mut v: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    v.insert(1, "rwmutex");
+    v
+}
+
+/// The states the Go runtime prints in goroutine headers (its `waitReason` strings and
+/// goroutine statuses, Go 1.3 to 1.27), lower-cased for comparison.
+const GO_STATES: &[&str] = &[
+    "running",
+    "runnable",
+    "syscall",
+    "waiting",
+    "dead",
+    "copystack",
+    "preempted",
+    "idle",
+    "sleep",
+    "semacquire",
+    "select",
+    "select (no cases)",
+    "chan send",
+    "chan receive",
+    "chan send (nil chan)",
+    "chan receive (nil chan)",
+    "io wait",
+    "sync.mutex.lock",
+    "sync.rwmutex.lock",
+    "sync.rwmutex.rlock",
+    "sync.waitgroup.wait",
+    "sync.cond.wait",
+    "finalizer wait",
+    "force gc (idle)",
+    "gc assist marking",
+    "gc assist wait",
+    "gc sweep wait",
+    "gc scavenge wait",
+    "gc worker (idle)",
+    "gc worker (active)",
+    "gc mark termination",
+    "gc weak to strong wait",
+    "garbage collection",
+    "garbage collection scan",
+    "dumping heap",
+    "panicwait",
+    "timer goroutine (idle)",
+    "trace reader (blocked)",
+    "wait for gc cycle",
+    "debug call",
+    "stopping the world",
+    "flushing proc caches",
+    "trace goroutine status",
+    "trace proc status",
+    "page trace flush",
+    "coroutine",
+    "synctest.run",
+    "synctest.wait",
+    "chan receive (synctest)",
+    "chan send (synctest)",
+    "select (synctest)",
+    "sleep (synctest)",
+    "cleanup wait",
+    "stack unavailable",
+    "enter",
+    "moribund_unused",
+    "sync.mutex.lock (synctest)",
+];
+
+/// Checks a `--state` value: a wait kind (`mutex`, `chan-receive`, …) or a state the runtime
+/// prints (`semacquire`, `IO wait`, …), compared without case. Anything else is a typo that
+/// would silently match nothing, so it is refused with the valid names.
+pub fn parse_state(s: &str) -> Result<String, String> {
+    let lower = s.trim().to_ascii_lowercase();
+    if kind_names().contains(&lower.as_str()) || GO_STATES.contains(&lower.as_str()) {
+        return Ok(s.trim().to_string());
+    }
+    Err(format!(
+        "unknown state {s:?}: give a wait kind ({}) or a state as Go prints it in a goroutine header \
+         (semacquire, IO wait, chan receive, select, sleep, syscall, running, sync.Mutex.Lock, …)",
+        kind_names().join(", ")
+    ))
 }
 
 /// Parses `key=value` (or `key`) for `--label`.
@@ -134,7 +245,6 @@ created by runtime.init.7 in goroutine 1\n\t/r/proc.go:314 +0x1a\n\n";
         assert_eq!(ids(&Filter { states: vec!["mutex".into()], ..Filter::default() }), vec![7], "wait kinds match too");
         assert_eq!(ids(&Filter { min_wait_minutes: Some(13), ..Filter::default() }), vec![1]);
         assert_eq!(ids(&Filter { func: Some(Regex::new(r"\(\*DB\)").unwrap()), ..Filter::default() }), vec![7]);
-        assert_eq!(ids(&Filter { top: Some(Regex::new("^sync").unwrap()), ..Filter::default() }), vec![7]);
         assert_eq!(ids(&Filter { top: Some(Regex::new("^main").unwrap()), ..Filter::default() }), vec![1]);
         assert_eq!(ids(&Filter { ids: vec![2, 7], ..Filter::default() }), vec![7, 2]);
         assert_eq!(ids(&Filter { packages: vec!["example.com/".into()], ..Filter::default() }), vec![7]);
@@ -155,7 +265,24 @@ created by runtime.init.7 in goroutine 1\n\t/r/proc.go:314 +0x1a\n\n";
         assert_eq!(parse_minutes("10m"), Ok(10));
         assert_eq!(parse_minutes("1h30m"), Ok(90));
         assert_eq!(parse_minutes("90s"), Ok(2));
-        assert_eq!(parse_minutes("7"), Ok(7));
+        assert!(parse_minutes("7").unwrap_err().contains("no unit"), "a bare number is ambiguous");
         assert!(parse_minutes("soon").unwrap_err().contains("invalid duration"));
+    }
+
+    #[test]
+    fn states_are_checked() {
+        assert_eq!(parse_state("mutex").as_deref(), Ok("mutex"));
+        assert_eq!(parse_state("IO wait").as_deref(), Ok("IO wait"));
+        assert_eq!(parse_state("sync.Mutex.Lock").as_deref(), Ok("sync.Mutex.Lock"));
+        assert!(parse_state("chan-receive").is_ok());
+        let e = parse_state("mutx").unwrap_err();
+        assert!(e.contains("unknown state \"mutx\"") && e.contains("rwmutex-read") && e.contains("semacquire"), "{e}");
+    }
+
+    #[test]
+    fn top_sees_past_the_lock_machinery_to_application_code() {
+        let f = |re: &str| Filter { top: Some(Regex::new(re).unwrap()), ..Filter::default() };
+        assert_eq!(ids(&f(r"^example\.com/store\.\(\*DB\)\.Get$")), vec![7], "the lock waiter's own code");
+        assert_eq!(ids(&f("^main\\.main$")), vec![1]);
     }
 }

@@ -11,7 +11,7 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::NodeFiltered;
 
-use crate::holders::Holder;
+use crate::infer::Holder;
 use crate::locks::Lock;
 use crate::model::{Dump, FuncId};
 

@@ -31,7 +31,7 @@ pub mod extract;
 pub mod filter;
 pub mod graph;
 pub mod group;
-pub mod holders;
+pub mod infer;
 pub mod input;
 pub mod locks;
 pub mod model;

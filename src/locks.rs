@@ -74,7 +74,7 @@ impl Lock {
             (None, Some(o)) => format!(" in the object at {o:#x}"),
             (None, None) => " (address not printed)".to_string(),
         };
-        format!("{kind}{at} locked in {}", crate::holders::short(&d.func(self.site()).full))
+        format!("{kind}{at} locked in {}", crate::infer::short(&d.func(self.site()).full))
     }
 }
 

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
-use crate::holders::short;
+use crate::infer::short;
+use crate::report::evidence::sentence;
 
 /// The schema name.
 pub const SCHEMA: &str = "holdup.analysis/v1";
@@ -156,7 +157,7 @@ pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
                     goroutine: id(h.goroutine),
                     confidence: h.confidence.as_str(),
                     score: (h.score * 100.0).round() / 100.0,
-                    evidence: h.evidence.clone(),
+                    evidence: h.evidence.iter().map(|e| sentence(d, l, h.goroutine, e)).collect(),
                 })
                 .collect(),
         })

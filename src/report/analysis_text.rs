@@ -6,9 +6,10 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use crate::analysis::{Analysis, Blocker};
-use crate::holders::{Confidence, Holder, short};
+use crate::infer::{Confidence, Holder, short};
 use crate::locks::{Lock, Mode};
 use crate::model::{Dump, Frame};
+use crate::report::evidence::sentence;
 use crate::report::groups::state_of;
 use crate::report::summary::program_of;
 
@@ -109,7 +110,7 @@ fn write_blocker(w: &mut dyn Write, a: &Analysis<'_>, n: usize, b: &Blocker) -> 
         let lock = &a.locks[l];
         writeln!(w, "   holds {}", lock_name(d, lock))?;
         if let Some(h) = a.holders[l].iter().find(|h| h.goroutine == b.goroutine) {
-            write_evidence(w, h)?;
+            write_evidence(w, d, lock, h)?;
         }
         write_alternatives(w, d, &a.holders[l], b.goroutine)?;
     }
@@ -158,7 +159,7 @@ fn write_deadlock(w: &mut dyn Write, a: &Analysis<'_>, n: usize, gs: &[usize], l
         for &l in ls {
             if let Some(h) = a.holders[l].first().filter(|h| h.goroutine == g) {
                 writeln!(w, "     why it holds {} ({} confidence):", a.locks[l].id, h.confidence.as_str())?;
-                write_evidence(w, h)?;
+                write_evidence(w, d, &a.locks[l], h)?;
             }
         }
     }
@@ -192,9 +193,9 @@ fn write_leaked(w: &mut dyn Write, a: &Analysis<'_>, n: usize, l: usize) -> io::
     write_waiter_groups(w, a, &waiters)
 }
 
-fn write_evidence(w: &mut dyn Write, h: &Holder) -> io::Result<()> {
+fn write_evidence(w: &mut dyn Write, d: &Dump, lock: &Lock, h: &Holder) -> io::Result<()> {
     for e in &h.evidence {
-        writeln!(w, "     - {e}")?;
+        writeln!(w, "     - {}", sentence(d, lock, h.goroutine, e))?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::diff::Diff;
-use crate::holders::short;
+use crate::infer::short;
 use crate::model::Dump;
 
 /// The schema name.
@@ -26,6 +26,8 @@ pub struct DiffDoc {
     gone: Vec<u64>,
     persisting_holders: Vec<u64>,
     persisting_locks: Vec<PersistingLock>,
+    /// Why the dumps may not be of one process (see `diff::mismatch`); empty when they look it.
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -60,6 +62,7 @@ pub fn doc(old: &Analysis<'_>, oi: usize, new: &Analysis<'_>, ni: usize, r: &Dif
         old_dump: DumpRef { source: od.source.clone(), index: oi, goroutines: od.goroutine_count() },
         new_dump: DumpRef { source: nd.source.clone(), index: ni, goroutines: nd.goroutine_count() },
         seconds_apart: r.seconds_apart,
+        warnings: r.warnings.clone(),
         stuck: ids(nd, r.stuck.iter().map(|p| p.1)),
         changed: ids(nd, r.changed.iter().map(|p| p.1)),
         new: ids(nd, r.new.iter().copied()),

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use crate::analysis::Analysis;
 use crate::group::{Similarity, group};
-use crate::holders::{Confidence, short};
+use crate::infer::{Confidence, short};
 use crate::locks::Mode;
 
 /// Escapes a string for a double-quoted DOT label.

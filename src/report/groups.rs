@@ -7,7 +7,7 @@ use colored::Colorize;
 use serde::Serialize;
 
 use crate::group::{Group, Similarity};
-use crate::holders::short;
+use crate::infer::short;
 use crate::model::Dump;
 
 /// The schema name of `holdup groups --format json`.
@@ -187,7 +187,7 @@ pub fn write_shapes(
             .collect();
         let state = state_of(d, first);
         let mins = g.members.iter().filter_map(|&i| d.goroutines[i].wait_minutes).max();
-        let mins = mins.map_or(String::new(), |m| format!(", ≤{m} min"));
+        let mins = mins.map_or(String::new(), |m| format!(", {m}+ min"));
         writeln!(w, "     {:>5} × [{state}{mins}]{} {}", g.count, note(first), path.join(" ← "))?;
         writeln!(w, "             {}", format!("goroutines {}", abbreviate_ids(d, &g.members, 6)).dimmed())?;
     }

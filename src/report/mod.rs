@@ -6,6 +6,7 @@ pub mod analysis_text;
 pub mod check;
 pub mod diff;
 pub mod dot;
+pub mod evidence;
 pub mod gotext;
 pub mod groups;
 pub mod model_json;

@@ -111,7 +111,9 @@ pub fn program_of(d: &Dump) -> Program {
         _ => None,
     }
     .map(str::to_string)
-    .or_else(|| main_dir.as_deref().and_then(|m| m.rsplit('/').next()).map(str::to_string));
+    .or_else(|| main_dir.as_deref().and_then(|m| m.rsplit('/').next()).map(str::to_string))
+    // `main.main` in `/main.go` leaves an empty directory name.
+    .filter(|n| !n.is_empty());
     Program { name, module, main_dir }
 }
 
