@@ -84,6 +84,11 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "FILE|DIR")]
     pub out: Option<PathBuf>,
 
+    /// With --out: remove the daemon's own file once copied (a tmpfs such as /var/run/docker
+    /// should not fill up with the dumps of a periodic capture).
+    #[arg(long = "move", requires = "out")]
+    pub move_: bool,
+
     /// How long to wait for the dump to appear and be complete (`30s`, `2m`).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -202,8 +207,11 @@ const POLL: Duration = Duration::from_millis(100);
 const SETTLE: Duration = Duration::from_millis(300);
 const SETTLE_INCOMPLETE: Duration = Duration::from_secs(2);
 
-/// A dump being written, watched until it is complete.
+/// A dump being written, watched until it is complete. It is read through a file opened
+/// when it was found: a process's standard error (`/proc/N/fd/2`) cannot be opened again
+/// once the process has exited.
 struct Growing {
+    file: fs::File,
     path: PathBuf,
     shown: PathBuf,
     size: u64,
@@ -216,8 +224,10 @@ struct Growing {
 /// or a program that dumps there). `notes` get what was looked at.
 pub fn capture(p: &Process, sig: Signal, places: &[Place], timeout: Duration) -> Result<Captured, CaptureError> {
     let before: Vec<Before> = places.iter().map(|pl| Before { files: list(pl) }).collect();
-    let stderr = p.stderr_file();
-    let stderr_start = stderr.as_ref().and_then(|f| fs::metadata(f).ok()).map_or(0, |m| m.len());
+    // Opened now: after a SIGQUIT the process, and its /proc/N/fd, are gone.
+    let stderr = p.stderr_file().and_then(|f| fs::File::open(&f).ok().map(|h| (f, h)));
+    let stderr_start = stderr.as_ref().and_then(|(_, h)| h.metadata().ok()).map_or(0, |m| m.len());
+    let stderr_target = p.stderr_target();
     let start = Instant::now();
     send(p.pid, sig)?;
     let mut growing: Option<Growing> = None;
@@ -226,10 +236,10 @@ pub fn capture(p: &Process, sig: Signal, places: &[Place], timeout: Duration) ->
         std::thread::sleep(POLL);
         let now = Instant::now();
         if growing.is_none() {
-            growing = find_new(p, places, &before, stderr.as_deref(), stderr_start, now);
+            growing = find_new(p, places, &before, stderr.as_ref(), stderr_start, now);
         }
         if let Some(g) = &mut growing {
-            let size = fs::metadata(&g.path).map(|m| m.len()).unwrap_or(g.size);
+            let size = g.file.metadata().map(|m| m.len()).unwrap_or(g.size);
             if size != g.size {
                 g.size = size;
                 g.since = now;
@@ -238,7 +248,7 @@ pub fn capture(p: &Process, sig: Signal, places: &[Place], timeout: Duration) ->
                 // The SIGQUIT dump of a dying process is complete when it is gone.
                 let gone = sig == Signal::Quit && !p.alive();
                 if stable >= SETTLE || gone {
-                    let bytes = read_from(&g.path, g.from)?;
+                    let bytes = read_from(&mut g.file, &g.path, g.from)?;
                     let complete = looks_complete(&bytes) || gone;
                     if complete || stable >= SETTLE_INCOMPLETE {
                         return Ok(Captured {
@@ -261,12 +271,12 @@ pub fn capture(p: &Process, sig: Signal, places: &[Place], timeout: Duration) ->
 look in the log that collects it (journalctl -u UNIT, the container's log, the terminal)",
                     p.name(),
                     p.pid,
-                    p.stderr_target().unwrap_or_else(|| "unknown".into())
+                    stderr_target.clone().unwrap_or_else(|| "unknown".into())
                 )));
             }
         }
         if now.duration_since(start) > timeout {
-            return Err(timeout_error(p, sig, places, stderr.is_some(), timeout, growing.is_some()));
+            return Err(timeout_error(p, sig, places, stderr.is_some(), timeout, growing.is_some(), stderr_target));
         }
     }
 }
@@ -278,6 +288,7 @@ fn timeout_error(
     stderr: bool,
     timeout: Duration,
     seen: bool,
+    stderr_target: Option<String>,
 ) -> CaptureError {
     let t = humantime::format_duration(timeout);
     if seen {
@@ -299,7 +310,7 @@ fn timeout_error(
     }
     if stderr {
         m.push_str("\n  and its standard error file");
-    } else if let Some(t) = p.stderr_target() {
+    } else if let Some(t) = stderr_target {
         m.push_str(&format!("\n  its standard error goes to {t}: a dump written there is in that log"));
     }
     CaptureError(m)
@@ -312,41 +323,43 @@ fn find_new(
     p: &Process,
     places: &[Place],
     before: &[Before],
-    stderr: Option<&Path>,
+    stderr: Option<&(PathBuf, fs::File)>,
     stderr_start: u64,
     now: Instant,
 ) -> Option<Growing> {
+    let open = |path: PathBuf| fs::File::open(&path).ok().map(|f| (f, path));
     for (pl, b) in places.iter().zip(before) {
         let mut fresh: Vec<_> = list(pl).into_iter().filter(|(path, s, m)| b.changed(path, *s, *m)).collect();
         // The newest first: two dumps in a row leave two new files.
         fresh.sort_by_key(|(_, _, m)| std::cmp::Reverse(*m));
-        if let Some((path, size, _)) = fresh.into_iter().next() {
+        if let Some((file, path)) = fresh.into_iter().find_map(|(path, _, _)| open(path)) {
             let shown = pl.shown.join(path.file_name().unwrap_or_default());
-            return Some(Growing { path, shown, size, since: now, from: 0 });
+            let size = file.metadata().map_or(0, |m| m.len());
+            return Some(Growing { file, path, shown, size, since: now, from: 0 });
         }
     }
-    let err = stderr?;
-    let size = fs::metadata(err).ok()?.len();
+    let (err_path, err) = stderr?;
+    let mut err = err.try_clone().ok()?;
+    let size = err.metadata().ok()?.len();
     if size <= stderr_start {
         return None;
     }
-    let added = read_from(err, stderr_start).ok()?;
+    let added = read_from(&mut err, err_path, stderr_start).ok()?;
     let text = String::from_utf8_lossy(&added);
-    if let Some(logged) = daemons::logged_path(&text) {
-        let path = p.in_root(Path::new(&logged));
-        if let Ok(m) = fs::metadata(&path) {
-            return Some(Growing { path, shown: PathBuf::from(logged), size: m.len(), since: now, from: 0 });
-        }
+    if let Some(logged) = daemons::logged_path(&text)
+        && let Some((file, path)) = open(p.in_root(Path::new(&logged)))
+    {
+        let size = file.metadata().map_or(0, |m| m.len());
+        return Some(Growing { file, path, shown: PathBuf::from(logged), size, since: now, from: 0 });
     }
     // A dump written to standard error itself (SIGQUIT; a program that prints on USR1).
     let at = text.find("goroutine ")?;
     let from = stderr_start + text[..at].len() as u64;
-    Some(Growing { path: err.to_path_buf(), shown: PathBuf::from("standard error"), size, since: now, from })
+    Some(Growing { file: err, path: err_path.clone(), shown: PathBuf::from("standard error"), size, since: now, from })
 }
 
-fn read_from(path: &Path, from: u64) -> Result<Vec<u8>, CaptureError> {
+fn read_from(f: &mut fs::File, path: &Path, from: u64) -> Result<Vec<u8>, CaptureError> {
     let err = |e: io::Error| CaptureError(format!("{}: {e}", path.display()));
-    let mut f = fs::File::open(path).map_err(err)?;
     f.seek(SeekFrom::Start(from)).map_err(err)?;
     let mut buf = Vec::new();
     f.read_to_end(&mut buf).map_err(err)?;
@@ -444,6 +457,13 @@ fn capture_cmd(args: &CaptureArgs) -> Result<(Vec<crate::Dump>, PathBuf), Captur
             fs::write(&to, &c.bytes)
                 .map_err(|e| CaptureError(format!("cannot save the dump to {}: {e}", to.display())))?;
             eprintln!("holdup: saved to {}", to.display());
+            // Only a file of its own: never a standard error log.
+            if args.move_ && c.shown.is_absolute() && c.path != to {
+                match fs::remove_file(&c.path) {
+                    Ok(()) => eprintln!("holdup: removed {}", c.shown.display()),
+                    Err(e) => eprintln!("holdup: warning: could not remove {}: {e}", c.shown.display()),
+                }
+            }
             to
         }
         None => c.shown.clone(),

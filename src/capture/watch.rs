@@ -48,6 +48,14 @@ pub struct WatchArgs {
     /// Check the files already in the directories at the start too.
     #[arg(long)]
     pub existing: bool,
+
+    /// Only files whose name matches this regex (e.g. `^goroutine-stacks-.*\.log$`).
+    #[arg(long = "match", value_name = "REGEX", value_parser = parse_regex)]
+    pub name: Option<regex::Regex>,
+}
+
+fn parse_regex(s: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(s).map_err(|e| e.to_string())
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -90,14 +98,15 @@ struct Pending {
 /// complete.
 pub struct Watcher {
     dirs: Vec<PathBuf>,
+    name: Option<regex::Regex>,
     done: HashMap<PathBuf, Seen>,
     pending: HashMap<PathBuf, Pending>,
 }
 
 impl Watcher {
     /// Starts following `dirs`; their current files count as done unless `existing`.
-    pub fn new(dirs: Vec<PathBuf>, existing: bool) -> io::Result<Watcher> {
-        let mut w = Watcher { dirs, done: HashMap::new(), pending: HashMap::new() };
+    pub fn new(dirs: Vec<PathBuf>, existing: bool, name: Option<regex::Regex>) -> io::Result<Watcher> {
+        let mut w = Watcher { dirs, name, done: HashMap::new(), pending: HashMap::new() };
         for d in &w.dirs {
             fs::read_dir(d).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", d.display())))?;
         }
@@ -112,7 +121,9 @@ impl Watcher {
         for d in &self.dirs {
             let Ok(rd) = fs::read_dir(d) else { continue };
             for e in rd.flatten() {
-                if e.file_name().to_string_lossy().starts_with('.') {
+                let n = e.file_name();
+                let n = n.to_string_lossy();
+                if n.starts_with('.') || self.name.as_ref().is_some_and(|re| !re.is_match(&n)) {
                     continue;
                 }
                 let Ok(m) = e.metadata() else { continue };
@@ -182,7 +193,7 @@ pub fn run(args: &WatchArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
         eprintln!("holdup: {}: not a directory (watch follows directories)", d.display());
         return Ok(ExitCode::from(2));
     }
-    let mut w = match Watcher::new(dirs, args.existing) {
+    let mut w = match Watcher::new(dirs, args.existing, args.name.clone()) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("holdup: cannot read {e}");
@@ -259,7 +270,7 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("old.log"), "goroutine 1 [running]:\nmain.main()\n\t/m.go:1 +0x1\n").unwrap();
-        let mut w = Watcher::new(vec![dir.clone()], false).unwrap();
+        let mut w = Watcher::new(vec![dir.clone()], false, None).unwrap();
         let t0 = Instant::now();
         assert!(w.poll(t0).is_empty(), "files there at the start are skipped");
         let f = dir.join("goroutine-stacks-1.log");
