@@ -62,7 +62,11 @@ fn a_deadlock_is_a_problem() {
 
 #[test]
 fn healthy_dumps_are_ok() {
-    let (code, line) = npd(&[&p("capture")], 80);
+    let idle = [
+        p("capture/dockerd-20.10.24-idle-goroutine-stacks-2026-12-06T042302Z.log"),
+        p("capture/containerd-1.6.20-idle-containerd.stacks.log"),
+    ];
+    let (code, line) = npd(&[&idle[0], &idle[1]], 80);
     assert_eq!(code, 0, "{line}");
     assert_eq!(line, "ok: no deadlock or blocked goroutine in 2 dumps");
 }
@@ -82,4 +86,29 @@ fn unreadable_or_missing_dumps_are_unknown() {
     let (code, line) = npd(&[empty.to_str().unwrap()], 80);
     assert_eq!((code, line.as_str()), (2, "unknown: no goroutine dump to check"));
     let _ = std::fs::remove_dir(&empty);
+}
+
+/// The plugin script: when holdup cannot capture (here: no such daemon), it still prints one
+/// line within the limit and exits 2 (unknown).
+#[test]
+fn the_plugin_script_says_unknown_in_one_line_when_it_cannot_capture() {
+    let script = common::root().join("deploy/node-problem-detector/holdup-plugin.sh");
+    let dir = std::env::temp_dir().join(format!("holdup-npd-script-{}", std::process::id()));
+    for max in ["80", "30"] {
+        let out = std::process::Command::new("sh")
+            .arg(&script)
+            .arg("holdup-no-such-daemon")
+            .env("HOLDUP", common::bin())
+            .env("HOLDUP_DUMP_DIR", &dir)
+            .env("HOLDUP_MAX_LINE", max)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "{text:?}");
+        assert!(lines[0].len() <= max.parse().unwrap(), "{text:?}");
+        assert!(lines[0].starts_with("unknown: no process named"), "{text:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
