@@ -386,7 +386,13 @@ pub fn out_path(out: &Path, c: &Captured, p: &Process) -> PathBuf {
         };
         format!("{stem}-{time}.log")
     };
-    out.join(name)
+    // Two captures within a second (containerd's name has only seconds) keep both.
+    let first = out.join(&name);
+    let stem = name.trim_end_matches(".log").to_string();
+    std::iter::once(first.clone())
+        .chain((2..1000).map(|n| out.join(format!("{stem}-{n}.log"))))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
 }
 
 /// Runs `holdup capture`.
