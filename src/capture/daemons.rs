@@ -269,6 +269,66 @@ mod tests {
         assert_eq!(logged_path("goroutine stacks written to \"\n"), None);
     }
 
+    /// A process standing for a daemon: our own pid (so `/proc/<pid>/root` is our root)
+    /// with the daemon's command line.
+    fn fake(args: &[&str]) -> Process {
+        Process { pid: std::process::id(), comm: args[0].into(), cmdline: args.iter().map(|a| a.to_string()).collect() }
+    }
+
+    fn dirs(ps: &[Place]) -> Vec<String> {
+        ps.iter().map(|p| format!("{} ({})", p.shown.display(), p.why)).collect()
+    }
+
+    #[test]
+    fn dockerd_places_from_flags_config_and_default() {
+        let tmp = std::env::temp_dir().join(format!("holdup-daemons-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let conf = tmp.join("daemon.json");
+        std::fs::write(&conf, r#"{"debug": true, "exec-root": "/srv/docker-exec"}"#).unwrap();
+        let p = fake(&["dockerd", "--exec-root=/x/exec", "--config-file", conf.to_str().unwrap()]);
+        let mut notes = Vec::new();
+        let ps = places(Kind::Dockerd, &p, &[], &mut notes);
+        assert_eq!(
+            dirs(&ps),
+            vec![
+                "/x/exec (its --exec-root)".to_string(),
+                format!("/srv/docker-exec (\"exec-root\" in {})", conf.display()),
+                "/var/run/docker (dockerd's default exec root)".to_string(),
+            ]
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+        assert!(ps.iter().all(|p| p.pattern == Pattern::Prefix("goroutine-stacks-")));
+        // A broken config file is a note, not a failure.
+        std::fs::write(&conf, "{not json").unwrap();
+        let ps = places(Kind::Dockerd, &p, &[PathBuf::from("/extra")], &mut notes);
+        assert_eq!(ps.len(), 3);
+        assert_eq!(ps[2].pattern, Pattern::Any);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn containerd_and_crio_places() {
+        let tmp = std::env::temp_dir().join(format!("holdup-daemons-c-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let conf = tmp.join("config.toml");
+        std::fs::write(&conf, "version = 2\ntemp = \"/var/lib/ctd-tmp\"\n[grpc]\naddress = \"x\"\n").unwrap();
+        let p = fake(&["containerd", "--config", conf.to_str().unwrap()]);
+        let mut notes = Vec::new();
+        let ps = places(Kind::Containerd, &p, &[], &mut notes);
+        let name = format!("containerd.{}.stacks.log", p.pid);
+        assert_eq!(ps[0].shown, PathBuf::from("/var/lib/ctd-tmp"));
+        assert_eq!(ps.last().unwrap().shown, PathBuf::from("/tmp"));
+        assert!(ps.iter().all(|pl| pl.pattern == Pattern::Exact(name.clone())));
+        let ps = places(Kind::Crio, &fake(&["crio"]), &[], &mut notes);
+        assert_eq!(dirs(&ps), vec!["/tmp (cri-o's dump dir)"]);
+        assert_eq!(ps[0].pattern, Pattern::Prefix("crio-goroutine-stacks-"));
+        assert!(places(Kind::Kubelet, &fake(&["kubelet"]), &[], &mut notes).is_empty());
+        assert_eq!(Kind::Kubelet.dump_signal(), None);
+        assert_eq!(Kind::of(&fake(&["/usr/bin/crio", "--log-level", "info"])), Kind::Crio);
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
     #[test]
     fn signals_parse() {
         assert_eq!(Signal::parse("usr1"), Ok(Signal::Usr1));
