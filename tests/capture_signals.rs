@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -40,13 +41,20 @@ impl Daemon {
         // A split point in the middle of a line: the first part does not end like a dump.
         let text = std::fs::read(&dump).unwrap();
         let split = text.windows(8).position(|w| w == b"os.Remov").unwrap() + 4;
-        let child = Command::new("sh")
-            .args(["-c", DAEMON, "stand-in", dump.to_str().unwrap(), dir.to_str().unwrap(), &split.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", DAEMON, "stand-in", dump.to_str().unwrap(), dir.to_str().unwrap(), &split.to_string()]);
+        // A shell cannot trap a signal that was ignored when it started, and a test run in a
+        // background job inherits SIGQUIT ignored: give the stand-in the defaults back.
+        // SAFETY: between fork and exec only async-signal-safe calls (signal) are made.
+        unsafe {
+            cmd.pre_exec(|| {
+                for sig in [libc::SIGQUIT, libc::SIGUSR1, libc::SIGUSR2, libc::SIGINT] {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(stderr).spawn().unwrap();
         let d = Daemon { child, dir };
         let until = Instant::now() + Duration::from_secs(10);
         while !d.dir.join("ready").exists() {
