@@ -396,10 +396,10 @@ pub fn out_path(out: &Path, c: &Captured, p: &Process) -> PathBuf {
 }
 
 /// Runs `holdup capture`.
-pub fn run(args: &CaptureArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
+pub fn run(args: &CaptureArgs, style: crate::report::style::Style, out: &mut dyn Write) -> io::Result<ExitCode> {
     match capture_cmd(args) {
         Ok((dumps, _)) => {
-            crate::cli::write_analysis(dumps, args.format, out)?;
+            crate::cli::write_analysis(dumps, args.format, style, out)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
