@@ -121,7 +121,7 @@ pub struct CheckArgs {
     /// With --format npd: the longest line written, in bytes (node-problem-detector cuts
     /// a plugin's output at its max_output_length, 80 unless configured).
     #[arg(long, value_name = "BYTES", default_value_t = 80, value_parser = clap::value_parser!(u16).range(20..))]
-    pub max_line_length: u16,
+    pub npd_max_length: u16,
 }
 
 /// Output formats of `holdup check`.
@@ -135,7 +135,7 @@ pub enum CheckFormat {
     Junit,
     /// GitHub Actions workflow commands (`::error file=…::…`).
     Github,
-    /// One line of at most `--max-line-length` bytes, for a Kubernetes node-problem-detector
+    /// One line of at most `--npd-max-length` bytes, for a Kubernetes node-problem-detector
     /// custom plugin (its exit codes are check's: 0 OK, 1 problem, 2 unknown).
     Npd,
 }
@@ -896,7 +896,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
         CheckFormat::Json => render::write_json(out, &report)?,
         CheckFormat::Junit => render::write_junit(out, &report)?,
         CheckFormat::Github => render::write_github(out, &report)?,
-        CheckFormat::Npd => crate::report::npd::write(out, &report, usize::from(args.max_line_length))?,
+        CheckFormat::Npd => crate::report::npd::write(out, &report, usize::from(args.npd_max_length))?,
     }
     out.flush()?;
     eprintln!("holdup: {}", render::summary(&report));

@@ -9,7 +9,7 @@ use common::{run, testdata};
 /// Runs `check --format npd` and returns (exit code, stdout), asserting the line contract.
 fn npd(args: &[&str], max: usize) -> (i32, String) {
     let max_s = max.to_string();
-    let mut all = vec!["check", "--no-config", "--format", "npd", "--max-line-length", &max_s];
+    let mut all = vec!["check", "--no-config", "--format", "npd", "--npd-max-length", &max_s];
     all.extend_from_slice(args);
     let out = run(&all, None);
     let code = out.status.code().expect("exit code");

@@ -44,6 +44,6 @@ if ! err=$("$holdup" capture "$which" "$daemon" --move --out "$dump" --timeout "
     unknown "${why:-holdup capture failed}"
 fi
 if [ -f "$config" ]; then
-    exec "$holdup" check --format npd --max-line-length "$max" --config "$config" "$dump" 2>/dev/null
+    exec "$holdup" check --format npd --npd-max-length "$max" --config "$config" "$dump" 2>/dev/null
 fi
-exec "$holdup" check --format npd --max-line-length "$max" --no-config "$dump" 2>/dev/null
+exec "$holdup" check --format npd --npd-max-length "$max" --no-config "$dump" 2>/dev/null

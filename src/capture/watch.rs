@@ -254,7 +254,7 @@ fn report(path: &Path, settings: &Settings, args: &CheckArgs, out: &mut dyn Writ
         CheckFormat::Json => render::write_json(&mut buf, &report)?,
         CheckFormat::Junit => render::write_junit(&mut buf, &report)?,
         CheckFormat::Github => render::write_github(&mut buf, &report)?,
-        CheckFormat::Npd => crate::report::npd::write(&mut buf, &report, usize::from(args.max_line_length))?,
+        CheckFormat::Npd => crate::report::npd::write(&mut buf, &report, usize::from(args.npd_max_length))?,
     }
     out.write_all(&buf)?;
     out.flush()
