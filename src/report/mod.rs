@@ -19,6 +19,7 @@ pub mod html;
 pub mod markdown;
 pub mod model;
 pub mod model_json;
+pub mod npd;
 pub mod style;
 pub mod summary;
 pub mod svg;
