@@ -71,8 +71,12 @@ pub struct LockJson {
     /// Ids of waiters wanting read access (RWMutex only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readers: Vec<u64>,
-    /// Candidate holders, best first; empty when none was found.
+    /// Holders, best first: the first is holdup's claim, the others the candidates it was
+    /// preferred to; empty when no holder was found. A goroutine listed here is a claim.
     pub holders: Vec<HolderJson>,
+    /// When `holders` is empty: goroutines with some evidence (the lock's type or package
+    /// only), too weak to claim; best first, always at low confidence.
+    pub candidates: Vec<HolderJson>,
 }
 
 /// One candidate holder.
@@ -133,6 +137,15 @@ pub struct ViaJson {
     pub waits: String,
 }
 
+fn holder_json(d: &crate::model::Dump, l: &crate::locks::Lock, h: &crate::infer::Holder) -> HolderJson {
+    HolderJson {
+        goroutine: d.goroutines[h.goroutine].id,
+        confidence: h.confidence.as_str(),
+        score: (h.score * 100.0).round() / 100.0,
+        evidence: h.evidence.iter().map(|e| sentence(d, l, h.goroutine, e)).collect(),
+    }
+}
+
 /// Builds the JSON view of an analysis.
 pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
     let d = a.dump;
@@ -141,8 +154,8 @@ pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
     let locks = a
         .locks
         .iter()
-        .zip(&a.holders)
-        .map(|(l, hs)| LockJson {
+        .zip(a.holders.iter().zip(&a.candidates))
+        .map(|(l, (hs, cs))| LockJson {
             id: l.id.clone(),
             kind: l.kind.as_str(),
             address: l.addr.map(|x| format!("{x:#x}")),
@@ -151,15 +164,8 @@ pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
             sites: l.sites.iter().map(|&f| d.func(f).full.clone()).collect(),
             waiters: ids(&mut l.waiters.iter().map(|&(g, _)| g)),
             readers: ids(&mut l.waiters.iter().filter(|w| w.1 == crate::locks::Mode::Read).map(|&(g, _)| g)),
-            holders: hs
-                .iter()
-                .map(|h| HolderJson {
-                    goroutine: id(h.goroutine),
-                    confidence: h.confidence.as_str(),
-                    score: (h.score * 100.0).round() / 100.0,
-                    evidence: h.evidence.iter().map(|e| sentence(d, l, h.goroutine, e)).collect(),
-                })
-                .collect(),
+            holders: hs.iter().map(|h| holder_json(d, l, h)).collect(),
+            candidates: cs.iter().map(|h| holder_json(d, l, h)).collect(),
         })
         .collect();
     let lock_id = |l: usize| a.locks[l].id.clone();

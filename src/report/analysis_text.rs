@@ -190,6 +190,15 @@ fn write_leaked(w: &mut dyn Write, a: &Analysis<'_>, n: usize, l: usize) -> io::
         w,
         "   no live holder found — the lock may have been leaked by a goroutine that returned without Unlock, or the holder is missing from this dump"
     )?;
+    if !a.candidates[l].is_empty() {
+        writeln!(w, "   candidates, on weak evidence (not a finding):")?;
+        for h in &a.candidates[l] {
+            writeln!(w, "     goroutine {} [{}]", id_of(d, h.goroutine), state_text(d, h.goroutine))?;
+            for e in &h.evidence {
+                writeln!(w, "       - {}", crate::report::evidence::sentence(d, lock, h.goroutine, e))?;
+            }
+        }
+    }
     write_waiter_groups(w, a, &waiters)
 }
 
