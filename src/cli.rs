@@ -17,6 +17,8 @@ use crate::filter::{self, Filter};
 use crate::group::{self, Similarity};
 use crate::model::Dump;
 use crate::report::diff as report_diff;
+use crate::report::model::{Parts, Report};
+use crate::report::style::Style;
 use crate::report::{analysis_json, analysis_text, dot, gotext, groups, model_json, summary};
 use crate::{Error, read_path};
 
@@ -315,10 +317,11 @@ pub fn main() -> ExitCode {
     };
     let matches = Cli::command().color(help_color).get_matches_from(args);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    colored::control::set_override(decide_color(cli.color));
+    let style = Style { color: decide_color(cli.color) };
+    colored::control::set_override(style.color);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = run(cli, &mut out).and_then(|code| out.flush().map(|()| code));
+    let result = run(cli, style, &mut out).and_then(|code| out.flush().map(|()| code));
     match result {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -382,15 +385,15 @@ fn exit_for(ok: bool) -> ExitCode {
     if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
 }
 
-fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
+fn run(cli: Cli, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
     match cli.command {
-        Some(Command::Analyze(a)) => cmd_analyze(&a.files, a.format, out),
+        Some(Command::Analyze(a)) => cmd_analyze(&a.files, a.format, style, out),
         Some(Command::Graph(a)) => {
             let format = match a.format {
                 GraphFormat::Dot => AnalyzeFormat::Dot,
                 GraphFormat::Json => AnalyzeFormat::Json,
             };
-            cmd_analyze(&a.files, format, out)
+            cmd_analyze(&a.files, format, style, out)
         }
         Some(Command::Goroutines(a)) => cmd_parse(&a, out),
         Some(Command::Groups(a)) => cmd_groups(&a, out),
@@ -402,7 +405,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> io::Result<ExitCode> {
                 eprintln!("holdup: no input files; try `holdup --help`");
                 return Ok(ExitCode::from(2));
             }
-            cmd_analyze(&cli.files, cli.format.unwrap_or(AnalyzeFormat::Text), out)
+            cmd_analyze(&cli.files, cli.format.unwrap_or(AnalyzeFormat::Text), style, out)
         }
     }
 }
@@ -552,23 +555,34 @@ fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     Ok(exit_for(loaded.ok))
 }
 
-fn cmd_analyze(files: &[String], format: AnalyzeFormat, out: &mut dyn Write) -> io::Result<ExitCode> {
+fn cmd_analyze(files: &[String], format: AnalyzeFormat, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
     let loaded = load(files);
-    let analyses: Vec<_> = each_dump(&loaded.dumps, |d, i| (i, analyze(d)));
+    let parts = match format {
+        AnalyzeFormat::Text => Parts { detail: true, ..Parts::default() },
+        AnalyzeFormat::Dot => Parts { graph: true, ..Parts::default() },
+        AnalyzeFormat::Json => Parts::default(),
+    };
+    let per_source = dumps_per_source(loaded.dumps.iter().map(|d| d.source.as_str()));
+    let analyses: Vec<_> = each_dump(&loaded.dumps, |d, i| {
+        let a = analyze(d);
+        let r = Report::build(&a, i, per_source[d.source.as_str()], parts);
+        (a, r)
+    });
+    drop(per_source);
+    let reports: Vec<&Report> = analyses.iter().map(|(_, r)| r).collect();
     match format {
         AnalyzeFormat::Json => {
             let doc = analysis_json::AnalysisDoc {
                 schema: analysis_json::SCHEMA,
-                dumps: analyses.iter().map(|(i, a)| analysis_json::dump_analysis(a, *i)).collect(),
+                dumps: reports.iter().map(|r| analysis_json::from_report(r)).collect(),
             };
             serde_json::to_writer(&mut *out, &doc)?;
             out.write_all(b"\n")?;
         }
-        AnalyzeFormat::Dot => dot::write(out, &analyses)?,
+        AnalyzeFormat::Dot => dot::write(out, &reports)?,
         AnalyzeFormat::Text => {
-            let per_source = dumps_per_source(loaded.dumps.iter().map(|d| d.source.as_str()));
-            for (i, a) in &analyses {
-                analysis_text::write(out, a, *i, per_source[a.dump.source.as_str()])?;
+            for r in &reports {
+                analysis_text::write(out, r, style)?;
             }
         }
     }

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::infer::short;
-use crate::report::evidence::sentence;
+use crate::report::evidence;
+use crate::report::model::{Finding, Parts, Report};
 
 /// The schema name.
 pub const SCHEMA: &str = "holdup.analysis/v1";
@@ -137,81 +138,88 @@ pub struct ViaJson {
     pub waits: String,
 }
 
-fn holder_json(d: &crate::model::Dump, l: &crate::locks::Lock, h: &crate::infer::Holder) -> HolderJson {
+/// Builds the JSON view of an analysis (dump `index` of its input).
+pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
+    from_report(&Report::build(a, index, 1, Parts::default()))
+}
+
+fn holder_json(h: &crate::report::model::HolderInfo) -> HolderJson {
     HolderJson {
-        goroutine: d.goroutines[h.goroutine].id,
+        goroutine: h.goroutine.id,
         confidence: h.confidence.as_str(),
         score: (h.score * 100.0).round() / 100.0,
-        evidence: h.evidence.iter().map(|e| sentence(d, l, h.goroutine, e)).collect(),
+        evidence: h.evidence.iter().map(evidence::text).collect(),
     }
 }
 
-/// Builds the JSON view of an analysis.
-pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
-    let d = a.dump;
-    let id = |g: usize| d.goroutines[g].id;
-    let ids = |gs: &mut dyn Iterator<Item = usize>| -> Vec<u64> { gs.filter_map(|g| d.goroutines[g].id).collect() };
-    let locks = a
+/// Builds the JSON view of a report.
+pub fn from_report(r: &Report) -> DumpAnalysis {
+    let lock_id = |l: usize| r.locks[l].id.clone();
+    let locks = r
         .locks
         .iter()
-        .zip(a.holders.iter().zip(&a.candidates))
-        .map(|(l, (hs, cs))| LockJson {
+        .map(|l| LockJson {
             id: l.id.clone(),
             kind: l.kind.as_str(),
-            address: l.addr.map(|x| format!("{x:#x}")),
+            address: l.address.map(|x| format!("{x:#x}")),
             owner: l.owner.map(|x| format!("{x:#x}")),
-            site: d.func(l.site()).full.clone(),
-            sites: l.sites.iter().map(|&f| d.func(f).full.clone()).collect(),
-            waiters: ids(&mut l.waiters.iter().map(|&(g, _)| g)),
-            readers: ids(&mut l.waiters.iter().filter(|w| w.1 == crate::locks::Mode::Read).map(|&(g, _)| g)),
-            holders: hs.iter().map(|h| holder_json(d, l, h)).collect(),
-            candidates: cs.iter().map(|h| holder_json(d, l, h)).collect(),
+            site: l.site().to_string(),
+            sites: l.sites.clone(),
+            waiters: l.waiters.iter().filter_map(|w| w.goroutine.id).collect(),
+            readers: l.waiters.iter().filter(|w| w.read).filter_map(|w| w.goroutine.id).collect(),
+            holders: l.holders.iter().map(holder_json).collect(),
+            candidates: l.candidates.iter().map(holder_json).collect(),
         })
         .collect();
-    let lock_id = |l: usize| a.locks[l].id.clone();
-    DumpAnalysis {
-        source: d.source.clone(),
-        index,
-        goroutines: d.goroutine_count(),
-        kind: d.kind.as_str(),
-        go: d.era.to_string(),
-        reason: d.reason.clone(),
-        locks,
-        deadlocks: a
-            .deadlocks
-            .iter()
-            .map(|c| DeadlockJson {
-                goroutines: ids(&mut c.goroutines.iter().copied()),
+    let deadlocks = r
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::Deadlock(c) => Some(DeadlockJson {
+                goroutines: c.members.iter().filter_map(|m| m.goroutine.goroutine.id).collect(),
                 locks: c.locks.iter().map(|&l| lock_id(l)).collect(),
-            })
-            .collect(),
-        blockers: a
-            .blockers
-            .iter()
-            .map(|b| {
-                let g = &d.goroutines[b.goroutine];
-                let confidence = b
-                    .holds
-                    .iter()
-                    .filter_map(|&l| a.holders[l].first().map(|h| h.confidence))
-                    .max()
-                    .map_or("low", |c| c.as_str());
-                BlockerJson {
-                    goroutine: g.id,
-                    state: d.state(g).to_string(),
-                    wait_minutes: g.wait_minutes,
-                    holds: b.holds.iter().map(|&l| lock_id(l)).collect(),
-                    blocked_goroutines: b.blocked.len(),
-                    by_entry: b.by_entry.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-                    longest_wait_minutes: b.longest_wait,
-                    top_frames: d.frames(g).take(8).map(|f| short(&f.func.full).to_string()).collect(),
-                    via: b.via.iter().map(|&(g, l)| ViaJson { goroutine: id(g), waits: lock_id(l) }).collect(),
-                    in_deadlock: b.in_deadlock,
-                    confidence,
-                }
-            })
-            .collect(),
-        leaked_locks: a.leaked.iter().map(|&l| lock_id(l)).collect(),
-        warnings: d.warnings.len() as u64 + d.warnings_dropped,
+            }),
+            _ => None,
+        })
+        .collect();
+    let blockers = r
+        .blockers()
+        .map(|b| {
+            let g = &b.goroutine;
+            BlockerJson {
+                goroutine: g.goroutine.id,
+                state: g.state.clone(),
+                wait_minutes: g.wait_minutes,
+                holds: b.holds.iter().map(|&l| lock_id(l)).collect(),
+                blocked_goroutines: b.blocked,
+                by_entry: b.by_entry.clone(),
+                longest_wait_minutes: b.longest_wait,
+                top_frames: g.frames.iter().take(8).map(|f| short(&f.func).to_string()).collect(),
+                via: b.via.iter().map(|v| ViaJson { goroutine: v.goroutine.id, waits: lock_id(v.waits) }).collect(),
+                in_deadlock: b.in_deadlock,
+                confidence: b.confidence.as_str(),
+            }
+        })
+        .collect();
+    let leaked_locks = r
+        .findings
+        .iter()
+        .filter_map(|f| match f {
+            Finding::NoHolder(n) => Some(lock_id(n.lock)),
+            _ => None,
+        })
+        .collect();
+    DumpAnalysis {
+        source: r.source.clone(),
+        index: r.index,
+        goroutines: r.goroutines,
+        kind: r.kind,
+        go: r.go.clone(),
+        reason: r.reason.clone(),
+        locks,
+        deadlocks,
+        blockers,
+        leaked_locks,
+        warnings: r.warnings,
     }
 }

@@ -3,274 +3,271 @@
 
 use std::io::{self, Write};
 
-use colored::Colorize;
-
-use crate::analysis::{Analysis, Blocker};
-use crate::infer::{Confidence, Holder, short};
-use crate::locks::{Lock, Mode};
-use crate::model::{Dump, Frame};
-use crate::report::evidence::sentence;
-use crate::report::groups::state_of;
-use crate::report::summary::program_of;
+use crate::infer::{Confidence, short};
+use crate::report::evidence;
+use crate::report::model::{
+    BlockerInfo, DeadlockFinding, Evidence, Finding, GRef, GoroutineInfo, NoHolderFinding, Report, WaiterGroups,
+};
+use crate::report::style::{Paint, Style};
+use crate::report::words;
 
 /// Frames of a holder's stack shown.
 const HOLDER_FRAMES: usize = 12;
 /// Waiter groups shown per finding.
 const WAITER_GROUPS: usize = 5;
+/// Goroutine ids shown per waiter group.
+const IDS_SHOWN: usize = 6;
 
-/// Writes the report of one dump.
-pub fn write(w: &mut dyn Write, a: &Analysis<'_>, index: usize, of: usize) -> io::Result<()> {
-    let d = a.dump;
-    let program = program_of(d);
-    let mut title = d.source.clone();
-    if of > 1 {
-        title.push_str(&format!(" (dump {} of {of})", index + 1));
+/// Writes the report of one dump (built with [`Parts::detail`](crate::report::model::Parts)).
+pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
+    let t = Text { r, s: style };
+    let mut title = r.source.clone();
+    if r.of > 1 {
+        title.push_str(&format!(" (dump {} of {})", r.index + 1, r.of));
     }
-    let name = program.name.or(program.module).unwrap_or_else(|| "unknown program".into());
-    let n = d.goroutine_count();
+    let name = r.program.as_deref().unwrap_or("unknown program");
+    let n = r.goroutines;
     let goroutines = if n == 1 { "goroutine" } else { "goroutines" };
-    writeln!(w, "{}  {}, {}, {n} {goroutines}, {}", title.bold(), d.kind, name, d.era)?;
-    if let Some(r) = &d.reason {
-        writeln!(w, "  {}", r.lines().next().unwrap_or("").red())?;
+    writeln!(w, "{}  {}, {}, {n} {goroutines}, {}", style.paint(&title, Paint::Bold), r.kind, name, r.go)?;
+    if let Some(reason) = &r.reason {
+        writeln!(w, "  {}", style.paint(reason.lines().next().unwrap_or(""), Paint::Red))?;
     }
-    if !a.has_findings() {
-        writeln!(w, "  {} no goroutine waits for a lock.", "OK".green().bold())?;
+    if !r.has_findings() {
+        writeln!(w, "  {} no goroutine waits for a lock.", style.paint("OK", Paint::Fine))?;
         return writeln!(w);
     }
-    let mut n = 0;
-    for c in &a.deadlocks {
-        n += 1;
-        write_deadlock(w, a, n, &c.goroutines, &c.locks)?;
+    for (i, f) in r.findings.iter().enumerate() {
+        match f {
+            Finding::Deadlock(c) => t.deadlock(w, i + 1, c)?,
+            Finding::Blocker(b) => t.blocker(w, i + 1, b)?,
+            Finding::NoHolder(l) => t.no_holder(w, i + 1, l)?,
+        }
     }
-    for b in a.blockers.iter().filter(|b| !b.in_deadlock) {
-        n += 1;
-        write_blocker(w, a, n, b)?;
+    if r.hidden_locks > 0 {
+        writeln!(w, "\n  ({} more contended lock(s) not shown; see --format json)", r.hidden_locks)?;
     }
-    for &l in &a.leaked {
-        n += 1;
-        write_leaked(w, a, n, l)?;
-    }
-    let mut shown: Vec<usize> = a.leaked.clone();
-    for b in &a.blockers {
-        shown.extend(&b.holds);
-        shown.extend(b.via.iter().flat_map(|&(g, _)| a.graph.holds(g)));
-    }
-    for c in &a.deadlocks {
-        shown.extend(&c.locks);
-    }
-    shown.sort_unstable();
-    shown.dedup();
-    if a.locks.len() > shown.len() {
-        writeln!(w, "\n  ({} more contended lock(s) not shown; see --format json)", a.locks.len() - shown.len())?;
-    }
-    if d.warnings.len() as u64 + d.warnings_dropped > 0 {
-        let n = d.warnings.len() as u64 + d.warnings_dropped;
-        writeln!(w, "  {} {n} line(s) could not be read; `holdup summary` lists them", "note:".yellow())?;
+    if r.warnings > 0 {
+        writeln!(
+            w,
+            "  {} {} line(s) could not be read; `holdup summary` lists them",
+            style.paint("note:", Paint::Note),
+            r.warnings
+        )?;
     }
     writeln!(w)
 }
 
-fn heading(w: &mut dyn Write, n: usize, tag: colored::ColoredString, text: &str) -> io::Result<()> {
-    writeln!(w, "\n{n}. {tag} {text}")
+/// One report being written.
+struct Text<'r> {
+    r: &'r Report,
+    s: Style,
 }
 
-fn lock_name(d: &Dump, l: &Lock) -> String {
-    format!("{} {}", l.id, l.describe(d))
+fn id_of(g: GRef) -> String {
+    g.id.map_or("(no id)".to_string(), |i| i.to_string())
 }
 
-fn id_of(d: &Dump, g: usize) -> String {
-    d.goroutines[g].id.map_or("(no id)".to_string(), |i| i.to_string())
-}
-
-fn write_blocker(w: &mut dyn Write, a: &Analysis<'_>, n: usize, b: &Blocker) -> io::Result<()> {
-    let d = a.dump;
-    let best = b.holds.iter().filter_map(|&l| a.holders[l].first()).map(|h| h.confidence).max();
-    let conf = best.map_or("low", |c| c.as_str());
-    // A guess is worded as one.
-    let verb = match best {
-        Some(Confidence::High) => "holds",
-        Some(Confidence::Medium) => "most likely holds",
-        _ => "may hold",
-    };
-    heading(
-        w,
-        n,
-        "BLOCKED".red().bold(),
-        &format!(
-            "goroutine {} [{}] {verb} {} — {} goroutine(s) wait behind it",
-            id_of(d, b.goroutine),
-            state_text(d, b.goroutine),
-            b.holds.iter().map(|&l| a.locks[l].id.as_str()).collect::<Vec<_>>().join(", "),
-            b.blocked.len().to_string().bold()
-        ),
-    )?;
-    writeln!(w, "   its stack ({conf} confidence that it is the holder):")?;
-    write_stack(w, d, b.goroutine)?;
-    for &l in &b.holds {
-        let lock = &a.locks[l];
-        writeln!(w, "   holds {}", lock_name(d, lock))?;
-        if let Some(h) = a.holders[l].iter().find(|h| h.goroutine == b.goroutine) {
-            write_evidence(w, d, lock, h)?;
-        }
-        write_alternatives(w, d, &a.holders[l], b.goroutine)?;
+fn state_text(g: &GoroutineInfo) -> String {
+    let state = words::state(&g.state);
+    match g.wait_minutes {
+        Some(m) => format!("{state}, {m} minutes"),
+        None => state.to_string(),
     }
-    for &(via, l) in &b.via {
-        for held in a.graph.holds(via) {
-            let h = a.holders[held].first().map_or("low", |h| h.confidence.as_str());
+}
+
+impl Text<'_> {
+    fn heading(&self, w: &mut dyn Write, n: usize, tag: &str, paint: Paint, text: &str) -> io::Result<()> {
+        writeln!(w, "\n{n}. {} {text}", self.s.paint(tag, paint))
+    }
+
+    fn lock_name(&self, l: usize) -> String {
+        let lock = &self.r.locks[l];
+        format!("{} {}", lock.id, words::describe_lock(lock))
+    }
+
+    fn blocker(&self, w: &mut dyn Write, n: usize, b: &BlockerInfo) -> io::Result<()> {
+        let r = self.r;
+        let conf = if b.has_holder { b.confidence.as_str() } else { "low" };
+        // A guess is worded as one.
+        let verb = match (b.has_holder, b.confidence) {
+            (true, Confidence::High) => "holds",
+            (true, Confidence::Medium) => "most likely holds",
+            _ => "may hold",
+        };
+        self.heading(
+            w,
+            n,
+            "BLOCKED",
+            Paint::Alarm,
+            &format!(
+                "goroutine {} [{}] {verb} {} — {} goroutine(s) wait behind it",
+                id_of(b.goroutine.goroutine),
+                state_text(&b.goroutine),
+                b.holds.iter().map(|&l| r.locks[l].id.as_str()).collect::<Vec<_>>().join(", "),
+                self.s.paint(&b.blocked.to_string(), Paint::Bold)
+            ),
+        )?;
+        writeln!(w, "   its stack ({conf} confidence that it is the holder):")?;
+        self.stack(w, &b.goroutine)?;
+        let me = b.goroutine.goroutine.index;
+        for &l in &b.holds {
+            writeln!(w, "   holds {}", self.lock_name(l))?;
+            let holders = &r.locks[l].holders;
+            if let Some(h) = holders.iter().find(|h| h.goroutine.index == me) {
+                self.evidence(w, &h.evidence)?;
+            }
+            let others: Vec<String> = holders
+                .iter()
+                .filter(|h| h.goroutine.index != me)
+                .map(|h| format!("goroutine {} ({}, score {:.1})", id_of(h.goroutine), h.confidence.as_str(), h.score))
+                .collect();
+            if !others.is_empty() {
+                writeln!(w, "     other candidates: {}", self.s.paint(&others.join(", "), Paint::Dim))?;
+            }
+        }
+        for via in &b.via {
+            for &held in &via.holds {
+                let h = r.locks[held].holders.first().map_or("low", |h| h.confidence.as_str());
+                writeln!(
+                    w,
+                    "   chain: goroutine {} waits for {} and {} {} ({h} confidence; {} waiter(s))",
+                    id_of(via.goroutine),
+                    r.locks[via.waits].id,
+                    if h == "high" { "holds" } else { "may hold" },
+                    self.lock_name(held),
+                    r.locks[held].waiters.len()
+                )?;
+            }
+        }
+        let entries: Vec<String> = {
+            let mut e: Vec<(&String, &usize)> = b.by_entry.iter().collect();
+            e.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+            e.iter().take(6).map(|(k, v)| format!("{v} × {}", short(k))).collect()
+        };
+        let longest = b.longest_wait.map_or(String::new(), |m| format!(", longest {m} minutes"));
+        writeln!(w, "   waiting ({}{longest}): {}", b.blocked, entries.join(", "))?;
+        self.waiter_groups(w, b.waiters.as_ref())
+    }
+
+    fn deadlock(&self, w: &mut dyn Write, n: usize, c: &DeadlockFinding) -> io::Result<()> {
+        let r = self.r;
+        let names: Vec<String> = c.members.iter().map(|m| id_of(m.goroutine.goroutine)).collect();
+        self.heading(w, n, "DEADLOCK", Paint::Alarm, &format!("goroutines {} wait for each other", names.join(", ")))?;
+        for m in &c.members {
+            let holds: Vec<&str> = m.holds.iter().map(|&l| r.locks[l].id.as_str()).collect();
+            let waits: Vec<String> = m.waits.iter().map(|&l| self.lock_name(l)).collect();
             writeln!(
                 w,
-                "   chain: goroutine {} waits for {} and {} {} ({h} confidence; {} waiter(s))",
-                id_of(d, via),
-                a.locks[l].id,
-                if h == "high" { "holds" } else { "may hold" },
-                lock_name(d, &a.locks[held]),
-                a.locks[held].waiters.len()
+                "   goroutine {} [{}] holds {} and waits for {}",
+                self.s.paint(&id_of(m.goroutine.goroutine), Paint::Bold),
+                state_text(&m.goroutine),
+                holds.join(", "),
+                waits.join(", ")
             )?;
+            self.stack(w, &m.goroutine)?;
+            for &l in &c.locks {
+                let lock = &r.locks[l];
+                if let Some(h) = lock.holders.first().filter(|h| h.goroutine == m.goroutine.goroutine) {
+                    writeln!(w, "     why it holds {} ({} confidence):", lock.id, h.confidence.as_str())?;
+                    self.evidence(w, &h.evidence)?;
+                }
+            }
         }
+        if c.behind > 0 {
+            writeln!(w, "   {} more goroutine(s) wait behind the cycle:", c.behind)?;
+            self.waiter_groups(w, c.waiters.as_ref())?;
+        }
+        Ok(())
     }
-    let entries: Vec<String> = {
-        let mut e: Vec<(&String, &usize)> = b.by_entry.iter().collect();
-        e.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-        e.iter().take(6).map(|(k, v)| format!("{v} × {}", short(k))).collect()
-    };
-    let longest = b.longest_wait.map_or(String::new(), |m| format!(", longest {m} minutes"));
-    writeln!(w, "   waiting ({}{longest}): {}", b.blocked.len(), entries.join(", "))?;
-    write_waiter_groups(w, a, &b.blocked)
-}
 
-fn write_deadlock(w: &mut dyn Write, a: &Analysis<'_>, n: usize, gs: &[usize], ls: &[usize]) -> io::Result<()> {
-    let d = a.dump;
-    let names: Vec<String> = gs.iter().map(|&g| id_of(d, g)).collect();
-    heading(w, n, "DEADLOCK".red().bold(), &format!("goroutines {} wait for each other", names.join(", ")))?;
-    for &g in gs {
-        let holds: Vec<&str> =
-            a.graph.holds(g).into_iter().filter(|l| ls.contains(l)).map(|l| a.locks[l].id.as_str()).collect();
-        let waits: Vec<String> =
-            a.graph.waits_for(g).into_iter().filter(|l| ls.contains(l)).map(|l| lock_name(d, &a.locks[l])).collect();
-        writeln!(
+    fn no_holder(&self, w: &mut dyn Write, n: usize, f: &NoHolderFinding) -> io::Result<()> {
+        let lock = &self.r.locks[f.lock];
+        let longest = f.longest_wait.map_or(String::new(), |m| format!(", the longest for {m} minutes"));
+        self.heading(
             w,
-            "   goroutine {} [{}] holds {} and waits for {}",
-            id_of(d, g).bold(),
-            state_text(d, g),
-            holds.join(", "),
-            waits.join(", ")
+            n,
+            "NO HOLDER",
+            Paint::Caution,
+            &format!("{} — {} goroutine(s) wait{longest}", self.lock_name(f.lock), lock.waiters.len()),
         )?;
-        write_stack(w, d, g)?;
-        for &l in ls {
-            if let Some(h) = a.holders[l].first().filter(|h| h.goroutine == g) {
-                writeln!(w, "     why it holds {} ({} confidence):", a.locks[l].id, h.confidence.as_str())?;
-                write_evidence(w, d, &a.locks[l], h)?;
+        writeln!(w, "   {}", words::NO_HOLDER)?;
+        if !lock.candidates.is_empty() {
+            writeln!(w, "   candidates, on weak evidence (not a finding):")?;
+            for h in &lock.candidates {
+                writeln!(w, "     goroutine {}", id_of(h.goroutine))?;
+                for e in &h.evidence {
+                    writeln!(w, "       - {}", evidence::text(e))?;
+                }
             }
         }
+        self.waiter_groups(w, f.waiters.as_ref())
     }
-    let mut behind: Vec<usize> =
-        gs.iter().flat_map(|&g| a.graph.blocked_behind(g)).filter(|g| !gs.contains(g)).collect();
-    behind.sort_unstable();
-    behind.dedup();
-    if !behind.is_empty() {
-        writeln!(w, "   {} more goroutine(s) wait behind the cycle:", behind.len())?;
-        write_waiter_groups(w, a, &behind)?;
-    }
-    Ok(())
-}
 
-fn write_leaked(w: &mut dyn Write, a: &Analysis<'_>, n: usize, l: usize) -> io::Result<()> {
-    let d = a.dump;
-    let lock = &a.locks[l];
-    let waiters: Vec<usize> = lock.waiters.iter().map(|&(g, _)| g).collect();
-    let longest = waiters.iter().filter_map(|&g| d.goroutines[g].wait_minutes).max();
-    let longest = longest.map_or(String::new(), |m| format!(", the longest for {m} minutes"));
-    heading(
-        w,
-        n,
-        "NO HOLDER".yellow().bold(),
-        &format!("{} — {} goroutine(s) wait{longest}", lock_name(d, lock), waiters.len()),
-    )?;
-    writeln!(
-        w,
-        "   no live holder found — the lock may have been leaked by a goroutine that returned without Unlock, or the holder is missing from this dump"
-    )?;
-    if !a.candidates[l].is_empty() {
-        writeln!(w, "   candidates, on weak evidence (not a finding):")?;
-        for h in &a.candidates[l] {
-            writeln!(w, "     goroutine {} [{}]", id_of(d, h.goroutine), state_text(d, h.goroutine))?;
-            for e in &h.evidence {
-                writeln!(w, "       - {}", crate::report::evidence::sentence(d, lock, h.goroutine, e))?;
-            }
+    fn evidence(&self, w: &mut dyn Write, items: &[Evidence]) -> io::Result<()> {
+        for e in items {
+            writeln!(w, "     - {}", evidence::text(e))?;
         }
+        Ok(())
     }
-    write_waiter_groups(w, a, &waiters)
-}
 
-fn write_evidence(w: &mut dyn Write, d: &Dump, lock: &Lock, h: &Holder) -> io::Result<()> {
-    for e in &h.evidence {
-        writeln!(w, "     - {}", sentence(d, lock, h.goroutine, e))?;
-    }
-    Ok(())
-}
-
-fn write_alternatives(w: &mut dyn Write, d: &Dump, hs: &[Holder], chosen: usize) -> io::Result<()> {
-    let others: Vec<String> = hs
-        .iter()
-        .filter(|h| h.goroutine != chosen)
-        .map(|h| format!("goroutine {} ({}, score {:.1})", id_of(d, h.goroutine), h.confidence.as_str(), h.score))
-        .collect();
-    if !others.is_empty() {
-        writeln!(w, "     other candidates: {}", others.join(", ").dimmed())?;
-    }
-    Ok(())
-}
-
-fn state_text(d: &Dump, g: usize) -> String {
-    match d.goroutines[g].wait_minutes {
-        Some(m) => format!("{}, {m} minutes", state_of(d, g)),
-        None => state_of(d, g).to_string(),
-    }
-}
-
-/// Writes the top of a stack, folding runs of the same function (deep recursion).
-fn write_stack(w: &mut dyn Write, d: &Dump, g: usize) -> io::Result<()> {
-    let frames: Vec<Frame<'_>> = d.frames(&d.goroutines[g]).collect();
-    let mut shown = 0;
-    // The lock machinery at the top of a waiting stack is one line, not five.
-    let machinery = |f: &Frame<'_>| matches!(f.func.package(), "runtime" | "sync" | "internal/sync");
-    let mut i = frames.iter().take_while(|f| machinery(f)).count();
-    if i > 0 && i < frames.len() {
-        let inner = short(&frames[i - 1].func.full);
-        writeln!(w, "       {}", format!("[{inner} and {} more runtime/sync frames]", i - 1).dimmed())?;
-    } else {
-        i = 0;
-    }
-    while i < frames.len() && shown < HOLDER_FRAMES {
-        let f = &frames[i];
-        let mut run = 1;
-        while i + run < frames.len() && frames[i + run].site.func == f.site.func {
-            run += 1;
-        }
-        let file = f.site.file.rsplit('/').next().unwrap_or("");
-        let name = short(&f.func.full);
-        let times = if run > 1 { format!(" ×{run}") } else { String::new() };
-        let text = format!("{name}{times}");
-        let loc = format!("{file}:{}", f.site.line);
-        if f.func.is_stdlib() || f.func.is_sync_or_runtime() {
-            writeln!(w, "       {:<60} {}", text.dimmed(), loc.dimmed())?;
+    /// Writes the top of a stack, folding runs of the same function (deep recursion).
+    fn stack(&self, w: &mut dyn Write, g: &GoroutineInfo) -> io::Result<()> {
+        let s = self.s;
+        let frames = &g.frames;
+        let mut shown = 0;
+        // The lock machinery at the top of a waiting stack is one line, not five.
+        let mut i = frames.iter().take_while(|f| f.machinery).count();
+        if i > 0 && i < frames.len() {
+            let inner = short(&frames[i - 1].func);
+            writeln!(
+                w,
+                "       {}",
+                s.paint(&format!("[{inner} and {} more runtime/sync frames]", i - 1), Paint::Dim)
+            )?;
         } else {
-            writeln!(w, "       {:<60} {}", text, loc.dimmed())?;
+            i = 0;
         }
-        shown += 1;
-        i += run;
+        while i < frames.len() && shown < HOLDER_FRAMES {
+            let f = &frames[i];
+            let mut run = 1;
+            while i + run < frames.len() && frames[i + run].func == f.func {
+                run += 1;
+            }
+            let file = f.file.rsplit('/').next().unwrap_or("");
+            let name = short(&f.func);
+            let times = if run > 1 { format!(" ×{run}") } else { String::new() };
+            let text = format!("{name}{times}");
+            let loc = s.paint(&format!("{file}:{}", f.line), Paint::Dim);
+            if f.library {
+                writeln!(w, "       {} {loc}", s.paint_padded(&text, 60, Paint::Dim))?;
+            } else {
+                writeln!(w, "       {text:<60} {loc}")?;
+            }
+            shown += 1;
+            i += run;
+        }
+        if i < frames.len() {
+            writeln!(w, "       {}", s.paint(&format!("… {} more frames", frames.len() - i), Paint::Dim))?;
+        }
+        Ok(())
     }
-    if i < frames.len() {
-        writeln!(w, "       {}", format!("… {} more frames", frames.len() - i).dimmed())?;
-    }
-    Ok(())
-}
 
-/// Writes waiters grouped by the functions on their stacks.
-fn write_waiter_groups(w: &mut dyn Write, a: &Analysis<'_>, gs: &[usize]) -> io::Result<()> {
-    let read = |g: usize| {
-        let mode = a.locks.iter().flat_map(|l| l.waiters.iter()).find(|&&(x, _)| x == g);
-        if mode.is_some_and(|&(_, m)| m == Mode::Read) { " (read)" } else { "" }
-    };
-    crate::report::groups::write_shapes(w, a.dump, gs, WAITER_GROUPS, &read)
+    /// Writes waiters folded by the functions on their stacks, one line per group: count,
+    /// state (with the longest wait), the first application frames; then their ids.
+    fn waiter_groups(&self, w: &mut dyn Write, groups: Option<&WaiterGroups>) -> io::Result<()> {
+        let Some(groups) = groups else { return Ok(()) };
+        for g in groups.groups.iter().take(WAITER_GROUPS) {
+            let path: Vec<&str> = g.path.iter().map(|f| short(f)).collect();
+            let mins = g.longest_wait.map_or(String::new(), |m| format!(", {m}+ min"));
+            let read = if g.read { " (read)" } else { "" };
+            writeln!(w, "     {:>5} × [{}{mins}]{read} {}", g.count, words::state(&g.state), path.join(" ← "))?;
+            let ids = format!("goroutines {}", words::abbreviate_ids(&g.ids, g.members, IDS_SHOWN));
+            writeln!(w, "             {}", self.s.paint(&ids, Paint::Dim))?;
+        }
+        if groups.groups.len() > WAITER_GROUPS {
+            let rest: u64 = groups.groups[WAITER_GROUPS..].iter().map(|g| g.count).sum();
+            writeln!(w, "     … {rest} more in {} other stack shapes", groups.groups.len() - WAITER_GROUPS)?;
+        }
+        Ok(())
+    }
 }
