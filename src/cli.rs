@@ -83,6 +83,31 @@ pub struct Cli {
     /// When to colour the output: auto colours a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
+
+    /// Read at most this much of each input (after gzip), e.g. 512M, 8G: the rest is left
+    /// unread, with a warning.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "8G", global = true)]
+    max_input_size: u64,
+
+    /// Lines longer than this are skipped with a warning (a dump inside one log line is
+    /// still read), e.g. 4M.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "4M", global = true)]
+    max_line_length: u64,
+}
+
+/// A size in bytes: `4096`, `64K`, `512M`, `8G` (powers of 1024; a trailing `B`/`iB` is allowed).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t.strip_suffix("iB").or_else(|| t.strip_suffix('B')).unwrap_or(t);
+    let (digits, shift) = match t.as_bytes().last() {
+        Some(b'k' | b'K') => (&t[..t.len() - 1], 10),
+        Some(b'm' | b'M') => (&t[..t.len() - 1], 20),
+        Some(b'g' | b'G') => (&t[..t.len() - 1], 30),
+        Some(b't' | b'T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: u64 = digits.trim().parse().map_err(|_| format!("not a size: {s:?} (try 4096, 64K, 512M or 8G)"))?;
+    n.checked_mul(1 << shift).filter(|&b| b > 0).ok_or_else(|| format!("size out of range: {s:?}"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -319,6 +344,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let style = Style { color: decide_color(cli.color) };
     colored::control::set_override(style.color);
+    crate::set_read_options(crate::ReadOptions {
+        max_input_size: cli.max_input_size,
+        max_line_length: usize::try_from(cli.max_line_length).unwrap_or(usize::MAX).max(64),
+    });
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = run(cli, style, &mut out).and_then(|code| out.flush().map(|()| code));

@@ -13,6 +13,11 @@ pub enum ErrorKind {
     NoDump,
     /// A command-line value was not understood.
     Usage(String),
+    /// The input is larger than `--max-input-size` and its first `limit` bytes hold no dump.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 /// An error naming the input it is about.
@@ -53,6 +58,11 @@ impl fmt::Display for Error {
                 write!(f, "no goroutine dump found in {name}: expected a line like 'goroutine 1 [running]:'")
             }
             ErrorKind::Usage(m) => write!(f, "{m}"),
+            ErrorKind::TooLarge { limit } => write!(
+                f,
+                "no goroutine dump found in the first {limit} bytes of {name}, and the rest was not read: \
+                 it is larger than --max-input-size"
+            ),
         }
     }
 }

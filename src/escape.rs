@@ -127,6 +127,47 @@ pub fn unquote(s: &str) -> Option<String> {
     (fed.closed && fed.consumed == inner.len()).then(|| String::from_utf8_lossy(&out).into_owned())
 }
 
+/// Text from a dump made safe to show: control characters (C0 but the tab, DEL, C1) become
+/// visible escapes (`\x1b`, `\u{9b}`), so that no terminal control sequence taken from a
+/// dump reaches a terminal, and every output format (XML above all, where they are invalid
+/// even escaped) stays well-formed. Go never prints them in a function name, file path,
+/// wait reason or label; in a dump they are damage, or an attack.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !has_control(s.as_bytes()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            if (c as u32) < 0x80 {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            } else {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`visible`] of bytes read as UTF-8 (invalid sequences replaced).
+pub fn visible_lossy(b: &[u8]) -> String {
+    visible(&String::from_utf8_lossy(b)).into_owned()
+}
+
+fn is_control(c: char) -> bool {
+    c.is_control() && c != '\t'
+}
+
+/// Whether `b` may hold a control character (C0 but the tab, DEL, or a C1 character,
+/// which UTF-8 encodes after a 0xc2 byte). Written as one pass without early exit, which
+/// the compiler vectorises: it runs on every argument list.
+pub fn has_control(b: &[u8]) -> bool {
+    b.iter().fold(false, |any, &c| any | ((c < 0x20) & (c != b'\t')) | (c == 0x7f) | (c == 0xc2))
+        && std::str::from_utf8(b).map_or(true, |s| s.chars().any(is_control))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +201,13 @@ mod tests {
         dec.feed(br#"\q\x4"#, &mut out);
         dec.finish(&mut out);
         assert_eq!(out, br#"\q\x4"#);
+    }
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(visible("main.main"), "main.main");
+        assert_eq!(visible("a\u{1b}[2Jb\tc\u{7f}\u{9b}d é"), "a\\x1b[2Jb\tc\\x7f\\u{9b}d é");
+        assert!(!has_control("plain é\t".as_bytes()));
+        assert!(has_control(b"x\x1by"));
     }
 }

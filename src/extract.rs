@@ -117,45 +117,47 @@ impl Prefix {
         if text.iter().all(|&c| c == b' ' || c == b'\t') {
             return Prefix::Indent(text.len());
         }
-        let s = String::from_utf8_lossy(text);
-        let trimmed = s.trim_end_matches([' ', '\t']);
-        let trailing = &s[trimmed.len()..];
+        let body_len = text.iter().rposition(|&c| c != b' ' && c != b'\t').map_or(0, |p| p + 1);
+        let (trimmed, trailing) = text.split_at(body_len);
         // ASCII classes (`(?-u)`): the digits and spaces learned are ASCII, and Unicode `\d`
         // and `\s` compile to automata large enough that building them took 0.3 ms per
-        // dump, most of the time of a fleet check over small journald dumps.
+        // dump, most of the time of a fleet check over small journald dumps. The pattern is
+        // built from the bytes themselves (other bytes as `\xNN`), so that it matches the
+        // line it was learned from whatever that line holds.
         let mut pat = String::from("(?-u)^");
-        let mut chars = trimmed.chars().peekable();
-        while let Some(c) = chars.next() {
+        let mut i = 0;
+        while i < trimmed.len() {
+            let c = trimmed[i];
+            let run = |i: usize, f: fn(&u8) -> bool| i + trimmed[i..].iter().take_while(|c| f(c)).count();
             if c.is_ascii_digit() {
-                while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
-                    chars.next();
-                }
+                i = run(i, u8::is_ascii_digit);
                 pat.push_str(r"\d+");
-            } else if c == ' ' {
-                while chars.peek() == Some(&' ') {
-                    chars.next();
-                }
+                continue;
+            } else if c == b' ' {
+                i = run(i, |&c| c == b' ');
                 pat.push_str(" +");
-            } else if c.is_ascii_uppercase() && is_month_at(&mut chars.clone(), c) {
+                continue;
+            } else if is_month_at(&trimmed[i..]) {
                 // Syslog timestamps start with the month, which may change mid-dump.
-                chars.next();
-                chars.next();
+                i += 3;
                 pat.push_str("[A-Z][a-z]{2}");
-            } else if c == '.' && chars.peek().is_some_and(|c| c.is_ascii_digit()) {
+                continue;
+            } else if c == b'.' && trimmed.get(i + 1).is_some_and(u8::is_ascii_digit) {
                 // Fractional seconds: Go trims trailing zeros, so the part may vanish.
-                while chars.peek().is_some_and(|c| c.is_ascii_digit()) {
-                    chars.next();
-                }
+                i = run(i + 1, u8::is_ascii_digit);
                 pat.push_str(r"(?:\.\d+)?");
-            } else {
-                pat.push_str(&regex::escape(&c.to_string()));
+                continue;
             }
+            push_byte_pattern(&mut pat, c);
+            i += 1;
         }
         let blank = format!(r"{pat}\s*$");
-        pat.push_str(&regex::escape(trailing));
+        for &c in trailing {
+            push_byte_pattern(&mut pat, c);
+        }
         match prefix_regexes(&pat, &blank) {
             Some(regexes) => {
-                let quoted = trimmed.bytes().all(|c| c == b'>' || c == b' ');
+                let quoted = trimmed.iter().all(|&c| c == b'>' || c == b' ');
                 Prefix::Shape { regexes, what: if quoted { "quoted with >" } else { "log prefix on every line" } }
             }
             None => Prefix::None,
@@ -218,6 +220,9 @@ struct Escaped {
     depth: usize,
     /// Physical lines the message was split over (journald splits over-long lines).
     pieces: u32,
+    /// A decoded line grew past the longest line read: its rest, up to the next decoded
+    /// newline, is dropped (the message may hold no newline at all).
+    overlong: bool,
 }
 
 /// Finds and reads the dumps in one input, line by line.
@@ -244,6 +249,9 @@ pub struct Extractor {
     /// the `size_hint - o` bytes that may follow (see `DumpBuilder::reserve_for`). `Some(0)`:
     /// the size is unknown; `None`: not told yet.
     size_hint: Option<u64>,
+    /// The longest line read ([`crate::ReadOptions::max_line_length`]), also inside a
+    /// quoted message.
+    max_line: usize,
 }
 
 /// The size a dump of unknown size is assumed to reach, for sizing its tables.
@@ -300,6 +308,7 @@ impl Extractor {
             continuation_closed_by_end: false,
             continuation_kept: false,
             size_hint: None,
+            max_line: crate::read_options().max_line_length,
         }
     }
 
@@ -416,7 +425,13 @@ impl Extractor {
                 return;
             }
             if let Some(o) = self.open.as_mut().filter(|o| o.b.in_body()) {
-                o.b.warn(l.number, format!("line longer than {} bytes: skipped", l.text.len()));
+                o.b.warn(
+                    l.number,
+                    format!(
+                        "line longer than {} bytes: skipped (raise the limit with --max-line-length)",
+                        l.text.len()
+                    ),
+                );
             }
             self.skipping = true;
             return;
@@ -440,8 +455,19 @@ impl Extractor {
     }
 
     fn text_line(&mut self, raw: &[u8], number: u64, offset: u64) {
-        if let Some(o) = self.open.as_mut() {
+        if let Some(o) = self.open.as_ref() {
             let clean = o.prefix.strip(raw);
+            if self.feed_open(clean, raw, number, offset) {
+                return;
+            }
+        }
+        self.examine(raw, number, offset);
+    }
+
+    /// Hands `clean` (the line `raw` without its prefix) to the open dump; false when the
+    /// dump did not take it (or none is open).
+    fn feed_open(&mut self, clean: &[u8], raw: &[u8], number: u64, offset: u64) -> bool {
+        if let Some(o) = self.open.as_mut() {
             match o.b.feed(clean, number) {
                 Fed::Consumed => {
                     if o.preamble && !o.b.is_empty() {
@@ -455,16 +481,16 @@ impl Extractor {
                         o.b.dump_mut().span.last_line = number;
                         o.b.dump_mut().span.end_byte = offset + raw.len() as u64;
                     }
-                    return;
+                    return true;
                 }
                 Fed::DuplicateId => {
                     self.restart_dump(raw, number, offset);
-                    return;
+                    return true;
                 }
                 Fed::Unknown => {}
             }
         }
-        self.examine(raw, number, offset);
+        false
     }
 
     /// A header repeated a goroutine id: a second dump of the same shape starts at it.
@@ -535,7 +561,9 @@ impl Extractor {
                 self.close(End::Boundary);
                 self.open_dump(self.bare_kind, prefix, number, offset, false);
             }
-            self.text_line(raw, number, offset);
+            // The header itself is handed on as found, not through the prefix just learned:
+            // were the two to disagree, the line would come back here without end.
+            self.feed_open(&raw[k..], raw, number, offset);
             return;
         }
         let (log_prefix_len, body) = match LOG_PREFIX.find(raw) {
@@ -612,7 +640,7 @@ impl Extractor {
                 if !r.is_empty() {
                     r.push('\n');
                 }
-                r.push_str(&String::from_utf8_lossy(text));
+                r.push_str(&crate::escape::visible_lossy(text));
             }
         }
     }
@@ -718,6 +746,7 @@ impl Extractor {
             awaiting_continuation: false,
             depth,
             pieces: 1,
+            overlong: false,
         });
         self.decode_piece(&text[start..], number);
     }
@@ -776,6 +805,10 @@ impl Extractor {
         e.pending.extend_from_slice(&buf);
         let mut start = 0;
         while let Some(p) = memchr::memchr(b'\n', &e.pending[start..]) {
+            if std::mem::take(&mut e.overlong) {
+                start += p + 1;
+                continue;
+            }
             let mut line = &e.pending[start..start + p];
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
@@ -784,6 +817,19 @@ impl Extractor {
             start += p + 1;
         }
         e.pending.drain(..start);
+        if e.pending.len() > self.max_line {
+            if !e.overlong
+                && let Some(o) = e.inner.open.as_mut().filter(|o| o.b.in_body())
+            {
+                let message = format!(
+                    "a line of the logged dump is longer than {} bytes: skipped (raise the limit with --max-line-length)",
+                    self.max_line
+                );
+                o.b.warn(number, message);
+            }
+            e.pending.clear();
+            e.overlong = true;
+        }
         self.scratch = buf;
     }
 
@@ -829,11 +875,20 @@ impl Extractor {
     }
 }
 
-/// Whether `first` and the next two characters spell a month abbreviation followed by a space.
-fn is_month_at(rest: &mut std::iter::Peekable<std::str::Chars<'_>>, first: char) -> bool {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let word: String = std::iter::once(first).chain(rest.take(3)).collect();
-    word.len() == 4 && word.ends_with(' ') && MONTHS.contains(&&word[..3])
+/// Whether `text` starts with a month abbreviation followed by a space.
+fn is_month_at(text: &[u8]) -> bool {
+    const MONTHS: [&[u8]; 12] =
+        [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+    text.len() >= 4 && text[3] == b' ' && MONTHS.contains(&&text[..3])
+}
+
+/// Appends a pattern matching the byte `c` itself (in a `(?-u)` pattern).
+fn push_byte_pattern(pat: &mut String, c: u8) {
+    if c.is_ascii_alphanumeric() || c == b' ' {
+        pat.push(c as char);
+    } else {
+        pat.push_str(&format!(r"\x{c:02x}"));
+    }
 }
 
 /// Whether `s` (starting at `goroutine `) is a header followed by an escaped newline.

@@ -141,6 +141,12 @@ pub struct LineReader<S> {
     newlines: Vec<u32>,
     /// Index into `newlines` of the first newline at or after `start`.
     next_newline: usize,
+    /// Bytes read so far (the input offset of `window[end]`).
+    read: u64,
+    /// The most bytes to read; the rest of the input is left unread.
+    limit: u64,
+    /// The input held more than `limit` bytes.
+    truncated: bool,
 }
 
 /// Size of a read once the input has proved large, and of the in-place window's steps.
@@ -177,7 +183,23 @@ impl<S: Source> LineReader<S> {
             continuing: false,
             newlines: Vec::new(),
             next_newline: 0,
+            read: 0,
+            limit: u64::MAX,
+            truncated: false,
         }
+    }
+
+    /// Reads at most `limit` bytes of the input: what follows is left unread, and
+    /// [`LineReader::truncated`] says whether there was any.
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Whether the input held more than the limit (see [`LineReader::with_limit`]); known
+    /// once the last line has been handed out.
+    pub fn truncated(&self) -> bool {
+        self.truncated
     }
 
     /// The next line or piece, or `None` at the end of the input.
@@ -238,7 +260,14 @@ impl<S: Source> LineReader<S> {
             self.end -= self.start;
             self.start = 0;
         }
-        let n = self.src.more(self.end)?;
+        let mut n = self.src.more(self.end)?;
+        let room = self.limit - self.read;
+        if n as u64 > room {
+            // Bytes past the limit may sit in the buffer: they are never looked at.
+            self.truncated = true;
+            n = room as usize;
+        }
+        self.read += n as u64;
         if n == 0 {
             self.eof = true;
             return Ok(());
@@ -369,6 +398,27 @@ mod tests {
                 let want: Vec<u32> = memchr::memchr_iter(b'\n', bytes).map(|p| base + p as u32).collect();
                 assert_eq!(got, want, "length {len}");
             }
+        }
+    }
+
+    #[test]
+    fn stops_at_the_byte_limit_and_says_so() {
+        let input = b"one\ntwo\nthree\n";
+        for limit in [0u64, 3, 8, 13, 14, 100] {
+            let mut got = Vec::new();
+            let mut r = LineReader::new(&input[..], 16).with_limit(limit);
+            while let Some(l) = r.next_line().unwrap() {
+                got.extend_from_slice(l.text);
+                got.push(b'|');
+            }
+            let want_bytes = (limit as usize).min(input.len());
+            let want: Vec<u8> = input[..want_bytes].iter().map(|&c| if c == b'\n' { b'|' } else { c }).collect();
+            let want = if want.last().is_some_and(|&c| c != b'|') { [want, vec![b'|']].concat() } else { want };
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "limit {limit}");
+            assert_eq!(r.truncated(), (limit as usize) < input.len(), "limit {limit}");
+            let mut s = LineReader::from_slice(input, 16).with_limit(limit);
+            while s.next_line().unwrap().is_some() {}
+            assert_eq!(s.truncated(), r.truncated(), "slice, limit {limit}");
         }
     }
 

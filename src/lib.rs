@@ -46,8 +46,45 @@ pub use error::{Error, ErrorKind};
 pub use model::Dump;
 
 /// Lines longer than this are handed out in pieces (only a dump inside one log line may be
-/// longer; anything else that long is not dump text).
+/// longer; anything else that long is not dump text). The default of
+/// [`ReadOptions::max_line_length`].
 pub const MAX_LINE_PIECE: usize = 4 << 20;
+
+/// The limits that keep reading bounded, whatever the input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The most bytes read from one input (after gzip is undone): the rest is left unread and
+    /// the last dump gets a warning. Guards against a gzip bomb or a device file.
+    pub max_input_size: u64,
+    /// Lines longer than this are not read as dump text (a warning says so), except a dump
+    /// inside one log line, which is decoded piece by piece.
+    pub max_line_length: usize,
+}
+
+/// The default of [`ReadOptions::max_input_size`]: 8 GiB, four times the largest dump
+/// measured (a million goroutines, 1.9 GB).
+pub const DEFAULT_MAX_INPUT_SIZE: u64 = 8 << 30;
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { max_input_size: DEFAULT_MAX_INPUT_SIZE, max_line_length: MAX_LINE_PIECE }
+    }
+}
+
+/// The options the `read_*` functions use, set once by the command line.
+static READ_OPTIONS: std::sync::OnceLock<ReadOptions> = std::sync::OnceLock::new();
+
+/// Sets the limits every later read in this process uses (the command line's
+/// `--max-input-size` and `--max-line-length`). Only the first call counts; returns whether
+/// it was that one.
+pub fn set_read_options(o: ReadOptions) -> bool {
+    READ_OPTIONS.set(o).is_ok()
+}
+
+/// The limits in force: those given to [`set_read_options`], else the defaults.
+pub fn read_options() -> ReadOptions {
+    READ_OPTIONS.get().copied().unwrap_or_default()
+}
 
 /// Reads every dump in `reader` (already decompressed), naming the input `source` in
 /// messages. Fails only on I/O errors; an input without any dump yields an empty list.
@@ -57,27 +94,43 @@ pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Er
 
 /// [`read_dumps_from`] for an input of about `size_hint` bytes (0: unknown).
 fn read_sized<R: Read>(reader: R, source: &str, size_hint: u64) -> Result<Vec<Dump>, Error> {
-    read_lines(input::LineReader::new(reader, MAX_LINE_PIECE), source, size_hint)
+    read_lines(input::LineReader::new(reader, read_options().max_line_length), source, size_hint)
 }
 
 /// Reads every dump in the lines of `lines`, from an input of about `size_hint` bytes.
 fn read_lines<S: input::Source>(lines: input::LineReader<S>, source: &str, size_hint: u64) -> Result<Vec<Dump>, Error> {
     let mut ex = extract::Extractor::new(source);
     ex.size_hint(size_hint);
-    feed_lines(lines, &mut ex, source)?;
+    let limit = read_options().max_input_size;
+    if feed_lines(lines.with_limit(limit), &mut ex, source)? {
+        let mut dumps = ex.finish();
+        let Some(last) = dumps.last_mut() else {
+            return Err(Error::new(source, ErrorKind::TooLarge { limit }));
+        };
+        let line = last.span.last_line;
+        let message = format!(
+            "the input is larger than {limit} bytes: the rest was not read (raise the limit with --max-input-size)"
+        );
+        // First, as the reason for the rest: a missing END marker or a cut goroutine is
+        // what stopping early looks like, not damage of its own.
+        last.warnings.retain(|w| w.message != extract::NO_END_MARKER);
+        last.warnings.insert(0, model::Warning { line, message });
+        return Ok(dumps);
+    }
     Ok(ex.finish())
 }
 
-/// Hands every line of `lines` to `ex`.
+/// Hands every line of `lines` to `ex`; returns whether the input was cut at the reader's
+/// byte limit.
 pub(crate) fn feed_lines<S: input::Source>(
     mut lines: input::LineReader<S>,
     ex: &mut extract::Extractor,
     source: &str,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     while let Some(l) = lines.next_line().map_err(|e| Error::io(source, e))? {
         ex.line(&l);
     }
-    Ok(())
+    Ok(lines.truncated())
 }
 
 /// Whether the file at `path` starts with the gzip magic (a file too short to tell, or one
@@ -96,7 +149,9 @@ fn starts_gzip(path: &str) -> bool {
 /// be stitched.
 fn parallel_read(path: &str, file_size: Option<u64>) -> Result<Option<Vec<Dump>>, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let Some(size) = file_size.filter(|&s| s >= split::MIN_PARALLEL_BYTES && threads >= 2) else {
+    // A file over the size limit is read in one piece, which stops at the limit.
+    let max = read_options().max_input_size;
+    let Some(size) = file_size.filter(|&s| s >= split::MIN_PARALLEL_BYTES && s <= max && threads >= 2) else {
         return Ok(None);
     };
     split::read_parallel(path, size, threads)
@@ -110,7 +165,7 @@ pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
         return read_sized(reader, source, 0);
     }
     // Plain text is read in place: lines borrow `bytes`, nothing is copied.
-    read_lines(input::LineReader::from_slice(bytes, MAX_LINE_PIECE), source, bytes.len() as u64)
+    read_lines(input::LineReader::from_slice(bytes, read_options().max_line_length), source, bytes.len() as u64)
 }
 
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with

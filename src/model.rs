@@ -534,11 +534,18 @@ pub enum Arg {
 
 /// Parses a raw argument list into a tree. Never fails: unreadable text becomes [`Arg::Other`].
 pub fn parse_args(raw: &str) -> Vec<Arg> {
-    fn parse_list(tokens: &mut std::iter::Peekable<std::vec::IntoIter<String>>) -> Vec<Arg> {
+    // The runtime nests aggregates a few levels deep at most; damaged text may open
+    // thousands of braces, and a tree that deep would overflow the stack of whoever walks it
+    // (this parser, the JSON writer). Groups below this depth are flattened into their parent.
+    const MAX_DEPTH: usize = 16;
+    fn parse_list(tokens: &mut std::iter::Peekable<std::vec::IntoIter<String>>, depth: usize) -> Vec<Arg> {
         let mut out = Vec::new();
+        let mut flattened = 0usize;
         while let Some(t) = tokens.next() {
             match t.as_str() {
-                "{" => out.push(Arg::Group(parse_list(tokens))),
+                "{" if depth >= MAX_DEPTH => flattened += 1,
+                "}" if flattened > 0 => flattened -= 1,
+                "{" => out.push(Arg::Group(parse_list(tokens, depth + 1))),
                 "}" => break,
                 "," => {}
                 "..." => out.push(Arg::Elided),
@@ -575,7 +582,7 @@ pub fn parse_args(raw: &str) -> Vec<Arg> {
     if !cur.trim().is_empty() {
         tokens.push(cur.trim().to_string());
     }
-    parse_list(&mut tokens.into_iter().peekable())
+    parse_list(&mut tokens.into_iter().peekable(), 0)
 }
 
 /// A frame as stored: its call site and its arguments in the dump's argument arena.

@@ -484,10 +484,12 @@ impl DumpBuilder {
             }
             // Argument lists are ASCII but for damage; `is_ascii` is a few word compares where
             // `str::from_utf8` on every 20-byte list cost 3% of an analysis.
-            if args.is_ascii() {
+            // Control characters are made visible here, once, like every text of the model
+            // (see `escape::visible`).
+            if args.is_ascii() && !crate::escape::has_control(args) {
                 self.args.extend_from_slice(args);
             } else {
-                self.args.extend_from_slice(String::from_utf8_lossy(args).as_bytes());
+                self.args.extend_from_slice(crate::escape::visible_lossy(args).as_bytes());
             }
         }
         let len = self.args.len() as u32 - start;
@@ -591,7 +593,7 @@ impl DumpBuilder {
         if func.0 as usize == self.d.funcs.len() - 1 && self.d.funcs[func.0 as usize].full == "runtime.goexit" {
             self.clues.goexit_braces |= self.args.ends_with(b"{}");
         }
-        self.d.sites.push(Site { func, file: String::from_utf8_lossy(file).into_owned(), line, pc_offset });
+        self.d.sites.push(Site { func, file: crate::escape::visible_lossy(file), line, pc_offset });
         self.site_prints.push((hash, print, len));
         let prints = &self.site_prints;
         self.site_table.insert_unique(hash, id, |&id| prints[id as usize].0);
@@ -605,8 +607,9 @@ impl DumpBuilder {
         }
         let id = FuncId(self.d.funcs.len() as u32);
         let name = name.into_owned();
-        self.func_index.insert(name.clone(), id);
-        self.d.funcs.push(Func::new(name));
+        let shown = crate::escape::visible(&name).into_owned();
+        self.func_index.insert(name, id);
+        self.d.funcs.push(Func::new(shown));
         id
     }
 
@@ -615,7 +618,7 @@ impl DumpBuilder {
             return id;
         }
         let id = StateId(self.d.states.len() as u32);
-        self.d.states.push(String::from_utf8_lossy(text).into_owned());
+        self.d.states.push(crate::escape::visible_lossy(text));
         self.state_index.insert(text.to_vec(), id);
         id
     }

@@ -88,7 +88,8 @@ fn read_chunk(path: &str, start: u64, end: u64, continuation: bool, last: bool) 
     f.seek(SeekFrom::Start(start)).map_err(|e| Error::io(path, e))?;
     let mut ex = if continuation { Extractor::continuation(path) } else { Extractor::new(path) };
     ex.size_hint(end - start);
-    crate::feed_lines(crate::input::LineReader::new(f.take(end - start), crate::MAX_LINE_PIECE), &mut ex, path)?;
+    let max_line = crate::read_options().max_line_length;
+    crate::feed_lines(crate::input::LineReader::new(f.take(end - start), max_line), &mut ex, path)?;
     Ok(ex.finish_chunk(last))
 }
 

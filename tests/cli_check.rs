@@ -478,7 +478,8 @@ fn github_escapes_properties_and_messages() {
         format!(
             "::error file={dir_text}/odd%2Cname%3A100%25.txt,line=1,title=holdup panic::panic: {} in goroutine 1 \
              (running, main.main)\n",
-            message.replace('%', "%25")
+            // The control character is shown as text (see `escape::visible`).
+            message.replace('%', "%25").replace('\u{1}', "\\x01")
         )
     );
 }

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs one fuzz target for a while, its corpus seeded with the dumps under testdata/.
+#   fuzz/run.sh extract_parse 900     (target, seconds)
+# Needs cargo-fuzz and a nightly toolchain. Built with AddressSanitizer (cargo-fuzz's default):
+# the byte kernels in input.rs and model.rs use unsafe code, which it checks.
+set -eu
+target=${1:?target: extract_parse or analyze}
+secs=${2:-900}
+here=$(cd "$(dirname "$0")" && pwd)
+corpus="$here/corpus/$target"
+mkdir -p "$corpus"
+# Seeds: every plain-text dump under testdata/ up to 128 KiB (larger ones, and gzip files that
+# inflate to tens of megabytes, only slow each run down).
+find "$here/../testdata" -type f -size -129k ! -name '*.json' ! -name '*.md' ! -name '*.go' ! -name '*.gz' \
+    -exec cp -n {} "$corpus/" \; 2>/dev/null || true
+cd "$here"
+exec cargo +nightly fuzz run -O "$target" "$corpus" -- \
+    -max_total_time="$secs" -max_len=131072 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
