@@ -145,7 +145,7 @@ func namedLock(srv *server.Server) gtruth.Truth {
 	}
 	reg.WaitCount(4)
 	waiters := reg.IDs("waiter_get")
-	t := gtruth.NewTruth("named-lock", "docker-file", "", "DELETE /volumes/v1 holds v1's named lock (moby/locker) "+
+	t := gtruth.NewTruth("named-lock", "runtime.Stack", "", "DELETE /volumes/v1 holds v1's named lock (moby/locker) "+
 		"while the volume plugin does not answer; 3 GET /volumes/v1 wait in locker.(*lockCtr).Lock <- (*Locker).Lock <- "+
 		"service.(*VolumeStore).Get")
 	t["locks"] = []map[string]interface{}{{
@@ -190,7 +190,7 @@ func leakedLock(srv *server.Server) gtruth.Truth {
 	}
 	reg.WaitCount(7)
 	waiters := append(reg.IDs("waiter_ps"), reg.IDs("waiter_inspect")...)
-	t := gtruth.NewTruth("leaked-lock", "docker-file", "", "POST /containers/c1/pause locked c1's container lock and "+
+	t := gtruth.NewTruth("leaked-lock", "runtime.Stack", "", "POST /containers/c1/pause locked c1's container lock and "+
 		"returned without Unlock (runtime error path); 3 GET /containers/json and 2 GET /containers/c1/json wait on it; "+
 		"no goroutine holds it")
 	t["locks"] = []map[string]interface{}{{
