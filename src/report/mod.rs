@@ -15,6 +15,7 @@ pub mod gotext;
 pub mod groups;
 pub mod model;
 pub mod model_json;
+pub mod npd;
 pub mod style;
 pub mod summary;
 pub mod words;
