@@ -193,6 +193,15 @@ impl Text<'_> {
             &format!("{} — {} goroutine(s) wait{longest}", self.lock_name(f.lock), lock.waiters.len()),
         )?;
         writeln!(w, "   {}", words::NO_HOLDER)?;
+        if !lock.candidates.is_empty() {
+            writeln!(w, "   candidates, on weak evidence (not a finding):")?;
+            for h in &lock.candidates {
+                writeln!(w, "     goroutine {}", id_of(h.goroutine))?;
+                for e in &h.evidence {
+                    writeln!(w, "       - {}", evidence::text(e))?;
+                }
+            }
+        }
         self.waiter_groups(w, f.waiters.as_ref())
     }
 

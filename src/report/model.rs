@@ -159,8 +159,12 @@ pub struct LockInfo {
     pub sites: Vec<String>,
     /// The waiting goroutines.
     pub waiters: Vec<Waiter>,
-    /// Candidate holders, best first; empty when none was found.
+    /// Holders, best first: the first is the claim, the others the candidates it was
+    /// preferred to; empty when no holder was found.
     pub holders: Vec<HolderInfo>,
+    /// When `holders` is empty: candidates on evidence too weak to claim (the lock's type
+    /// or package only), best first.
+    pub candidates: Vec<HolderInfo>,
 }
 
 /// A goroutine waiting for a lock.
@@ -549,8 +553,8 @@ impl Report {
         let locks: Vec<LockInfo> = a
             .locks
             .iter()
-            .zip(&a.holders)
-            .map(|(l, hs)| LockInfo {
+            .zip(a.holders.iter().zip(&a.candidates))
+            .map(|(l, (hs, cs))| LockInfo {
                 id: l.id.clone(),
                 kind: l.kind,
                 address: l.addr,
@@ -561,15 +565,8 @@ impl Report {
                     .iter()
                     .map(|&(g, m)| Waiter { goroutine: b.gref(g), read: m == Mode::Read })
                     .collect(),
-                holders: hs
-                    .iter()
-                    .map(|h| HolderInfo {
-                        goroutine: b.gref(h.goroutine),
-                        confidence: h.confidence,
-                        score: h.score,
-                        evidence: h.evidence.iter().map(|e| Evidence::resolve(d, l, h.goroutine, e)).collect(),
-                    })
-                    .collect(),
+                holders: hs.iter().map(|h| b.holder_info(l, h)).collect(),
+                candidates: cs.iter().map(|h| b.holder_info(l, h)).collect(),
             })
             .collect();
 
@@ -665,6 +662,15 @@ fn read_waiters(a: &Analysis<'_>) -> HashMap<usize, bool> {
 }
 
 impl Builder<'_, '_> {
+    fn holder_info(&self, l: &Lock, h: &crate::infer::Holder) -> HolderInfo {
+        HolderInfo {
+            goroutine: self.gref(h.goroutine),
+            confidence: h.confidence,
+            score: h.score,
+            evidence: h.evidence.iter().map(|e| Evidence::resolve(self.d, l, h.goroutine, e)).collect(),
+        }
+    }
+
     fn gref(&self, g: usize) -> GRef {
         GRef { index: g, id: self.d.goroutines[g].id }
     }
