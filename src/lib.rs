@@ -19,6 +19,7 @@
 
 pub mod alloc;
 pub mod analysis;
+pub mod bytes;
 pub mod cache;
 pub mod check;
 pub mod cli;

@@ -344,7 +344,8 @@ impl DumpBuilder {
 
     /// A line that is neither a header nor indented: a function line or something unknown.
     fn other(&mut self, line: &[u8], number: u64) -> Fed {
-        if self.pending.is_some() && self.in_body() && line.first() == Some(&b'/') && self.glued_file_line(line, number) {
+        if self.pending.is_some() && self.in_body() && line.first() == Some(&b'/') && self.glued_file_line(line, number)
+        {
             return Fed::Consumed;
         }
         if let Some((name, args)) = split_call(line) {
@@ -686,7 +687,10 @@ impl DumpBuilder {
             self.end_body();
             if !self.d.wrapping.iter().any(|w| w == GREP_CONTEXT) {
                 self.d.wrapping.push(GREP_CONTEXT.to_string());
-                self.warn(number, "a `--` line: the profile was filtered with `grep -C`, so records may be missing or cut");
+                self.warn(
+                    number,
+                    "a `--` line: the profile was filtered with `grep -C`, so records may be missing or cut",
+                );
             }
             return Fed::Consumed;
         }
@@ -941,10 +945,39 @@ pub(crate) fn unglue_header(line: &[u8]) -> Option<(Header<'_>, &[u8])> {
 /// First path elements of Go packages, to tell where a glued function name starts after
 /// the hex digits of a pc offset (`+0x2fdatabase/sql.…`: `2f`, not `2fda`).
 const PACKAGE_STARTS: &[&[u8]] = &[
-    b"github.com/", b"golang.org/", b"google.golang.org/", b"gopkg.in/", b"k8s.io/", b"go.", b"gitlab.com/",
-    b"bufio.", b"bytes.", b"context.", b"crypto/", b"database/", b"encoding/", b"errors.", b"fmt.", b"internal/",
-    b"io.", b"io/", b"log.", b"main.", b"net.", b"net/", b"os.", b"os/", b"reflect.", b"runtime.", b"runtime/",
-    b"strings.", b"sync.", b"sync/", b"syscall.", b"testing.", b"time.",
+    b"github.com/",
+    b"golang.org/",
+    b"google.golang.org/",
+    b"gopkg.in/",
+    b"k8s.io/",
+    b"go.",
+    b"gitlab.com/",
+    b"bufio.",
+    b"bytes.",
+    b"context.",
+    b"crypto/",
+    b"database/",
+    b"encoding/",
+    b"errors.",
+    b"fmt.",
+    b"internal/",
+    b"io.",
+    b"io/",
+    b"log.",
+    b"main.",
+    b"net.",
+    b"net/",
+    b"os.",
+    b"os/",
+    b"reflect.",
+    b"runtime.",
+    b"runtime/",
+    b"strings.",
+    b"sync.",
+    b"sync/",
+    b"syscall.",
+    b"testing.",
+    b"time.",
 ];
 
 /// Splits a file line glued to the next function line: `/x/kill.go:162 +0x215github.com/…`
