@@ -324,6 +324,12 @@ impl Extractor {
         }
     }
 
+    /// Sets the longest line read as dump text (see [`crate::ReadOptions::max_line_length`]),
+    /// which bounds a line decoded from a logged dump too.
+    pub fn max_line(&mut self, bytes: usize) {
+        self.max_line = bytes;
+    }
+
     /// An extractor for a chunk that starts at a goroutine header in the middle of a bare
     /// dump begun in an earlier chunk (a large file split to be read on several cores).
     pub fn continuation(source: &str) -> Self {
