@@ -44,6 +44,7 @@ pub mod alloc;
 pub mod analysis;
 pub mod bytes;
 pub mod cache;
+pub mod capture;
 pub mod check;
 pub mod cli;
 pub mod diff;
