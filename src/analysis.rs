@@ -49,8 +49,12 @@ pub struct Analysis<'d> {
     pub waits: Vec<Wait>,
     /// The contended locks, most waiters first.
     pub locks: Vec<Lock>,
-    /// Holder candidates per lock, best first (empty: no live holder found).
+    /// Holders per lock, best first: the first is the claim, the others the candidates it
+    /// was preferred to (empty: no holder found).
     pub holders: Vec<Vec<Holder>>,
+    /// Per lock without a holder: the candidates whose evidence was too weak to claim
+    /// (only the lock's type or package), best first; empty for locks with a holder.
+    pub candidates: Vec<Vec<Holder>>,
     /// The wait-for graph.
     pub graph: WaitGraph,
     /// Deadlock cycles.
@@ -70,16 +74,19 @@ pub struct Analysis<'d> {
 pub fn analyze(d: &Dump) -> Analysis<'_> {
     // Entry functions need nothing but the dump: they are found on whichever core the
     // holder inference leaves idle in its sequential steps.
-    let ((waits, locks, holders), entries) = crate::par::join(
+    let ((waits, locks, ranked), entries) = crate::par::join(
         d.goroutines.len(),
         || {
             let waits: Vec<Wait> = waits::classify_all(d);
             let locks = locks::group(d, &waits);
-            let holders = infer::infer(d, &waits, &locks);
-            (waits, locks, holders)
+            let ranked = infer::infer(d, &waits, &locks);
+            (waits, locks, ranked)
         },
         || Entries::new(d),
     );
+    // A weakly supported best candidate is no holder: the graph, the blockers and the
+    // deadlocks are built from claims only.
+    let (holders, candidates) = infer::split_claims(d, &locks, ranked);
     let graph = WaitGraph::build(&locks, &holders);
     let deadlocks: Vec<Deadlock> =
         graph.cycles().into_iter().map(|(goroutines, locks)| Deadlock { goroutines, locks }).collect();
@@ -120,7 +127,7 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
         }
     }
     let stuck = stuck::find(d, &waits, &entries, &skip);
-    Analysis { dump: d, waits, locks, holders, graph, deadlocks, blockers, leaked, entries, stuck }
+    Analysis { dump: d, waits, locks, holders, candidates, graph, deadlocks, blockers, leaked, entries, stuck }
 }
 
 /// Holders that wait for a lock held by `root`, transitively: the chain from the waiters'

@@ -121,6 +121,11 @@ pub struct CheckArgs {
     /// Do not read ./holdup.toml.
     #[arg(long)]
     pub no_config: bool,
+
+    /// With --format npd: the longest line written, in bytes (node-problem-detector cuts
+    /// a plugin's output at its max_output_length, 80 unless configured).
+    #[arg(long, value_name = "BYTES", default_value_t = 80, value_parser = clap::value_parser!(u16).range(20..))]
+    pub npd_max_length: u16,
 }
 
 /// Output formats of `holdup check`.
@@ -134,6 +139,9 @@ pub enum CheckFormat {
     Junit,
     /// GitHub Actions workflow commands (`::error file=…::…`).
     Github,
+    /// One line of at most `--npd-max-length` bytes, for a Kubernetes node-problem-detector
+    /// custom plugin (its exit codes are check's: 0 OK, 1 problem, 2 unknown).
+    Npd,
 }
 
 /// A rule of the check.
@@ -379,6 +387,9 @@ pub struct Finding {
     pub confidence: Option<Confidence>,
     /// How many goroutines wait behind it (`blocked`, `deadlock`, `leaked-lock`).
     pub blocked_goroutines: Option<usize>,
+    /// The frame that says what its first goroutine does (`local.(*Root).Remove`), for
+    /// one-line summaries.
+    pub subject: Option<String>,
 }
 
 impl Finding {
@@ -392,6 +403,7 @@ impl Finding {
             locks: Vec::new(),
             confidence: None,
             blocked_goroutines: None,
+            subject: None,
         }
     }
 }
@@ -415,6 +427,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         if let Some(g) = d.goroutines.first() {
             f.message = format!("{reason} in goroutine {}", describe(d, 0, None));
             f.goroutines.extend(g.id);
+            f.subject = Some(key_frame(d, 0, None));
         }
         f.line = Some(d.span.first_line);
         out.push(f);
@@ -444,6 +457,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
             ),
         );
         f.line = c.goroutines.first().and_then(|&g| line(g));
+        f.subject = c.goroutines.first().map(|&g| key_frame(d, g, None));
         f.goroutines = c.goroutines.iter().filter_map(|&g| id(g)).collect();
         f.locks = c.locks.iter().map(|&l| a.locks[l].id.clone()).collect();
         f.confidence = confidence;
@@ -480,6 +494,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
             ),
         );
         f.line = line(b.goroutine);
+        f.subject = Some(key_frame(d, b.goroutine, hint));
         f.goroutines.extend(id(b.goroutine));
         f.locks = b.holds.iter().map(|&l| a.locks[l].id.clone()).collect();
         f.confidence = Some(conf);
@@ -503,6 +518,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
             ),
         );
         f.line = waiters.first().and_then(|&g| line(g));
+        f.subject = Some(lock_desc(a, l));
         f.goroutines = waiters.iter().filter_map(|&g| id(g)).collect();
         f.locks = vec![lock.id.clone()];
         f.blocked_goroutines = Some(waiters.len());
@@ -521,6 +537,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         f.line = line(first);
         f.goroutines = st.goroutines.iter().filter_map(|&g| id(g)).collect();
         f.confidence = Some(st.confidence);
+        f.subject = st.place.map(|p| short(&d.func(p).full).to_string());
         out.push(f);
     }
 
@@ -576,6 +593,7 @@ fn long_waits(d: &Dump, s: &Settings, limit: Duration) -> Vec<Finding> {
                 format!("goroutine {}{more} waited longer than {limit_text}", describe(d, first, None)),
             );
             f.line = Some(d.goroutines[first].line);
+            f.subject = Some(key_frame(d, first, None));
             f.goroutines = gs.iter().filter_map(|&g| d.goroutines[g].id).collect();
             f
         })
@@ -864,6 +882,14 @@ pub fn check(paths: &[String], settings: Settings, with_analysis: bool) -> Repor
     Report { settings, files, empty_dirs }
 }
 
+/// Checks one file found in a directory being followed (`holdup watch`): like a file found
+/// under a directory given to `check`, one that holds no dump is skipped, not an error.
+pub fn check_found(path: &str, settings: Settings, with_analysis: bool) -> Report {
+    let input = Input { path: path.to_string(), named: false };
+    let files = vec![check_file(&input, &settings, with_analysis)];
+    Report { settings, files, empty_dirs: Vec::new() }
+}
+
 /// Runs `holdup check`.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     let settings = match Settings::resolve(args) {
@@ -893,8 +919,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
         CheckFormat::Json => render::write_json(out, &report)?,
         CheckFormat::Junit => render::write_junit(out, &report)?,
         CheckFormat::Github => render::write_github(out, &report)?,
+        CheckFormat::Npd => crate::report::npd::write(out, &report, usize::from(args.npd_max_length))?,
     }
     out.flush()?;
     eprintln!("holdup: {}", render::summary(&report));
+    if args.format == CheckFormat::Npd {
+        return Ok(ExitCode::from(crate::report::npd::exit_code(&report)));
+    }
     Ok(ExitCode::from(report.exit_code()))
 }

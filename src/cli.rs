@@ -12,6 +12,7 @@ use hashbrown::HashMap;
 use regex::Regex;
 
 use crate::analysis::analyze;
+use crate::capture::fetch::{self, FetchOptions};
 use crate::diff;
 use crate::filter::{self, Filter};
 use crate::group::{self, Similarity};
@@ -19,7 +20,9 @@ use crate::model::Dump;
 use crate::report::diff as report_diff;
 use crate::report::model::{Parts, Report};
 use crate::report::style::Style;
-use crate::report::{analysis_json, analysis_text, dot, gotext, groups, model_json, summary};
+use crate::report::{
+    analysis_json, analysis_text, collapsed, dot, gotext, groups, html, markdown, model_json, summary, svg,
+};
 use crate::{Error, read_path};
 
 const AFTER_HELP: &str = "\
@@ -127,16 +130,49 @@ enum Command {
     Summary(SummaryArgs),
     /// The CI gate: fail (exit 1) when dumps show deadlocks, blocked goroutines, leaked locks…
     Check(crate::check::CheckArgs),
+    /// Make a live daemon (dockerd, containerd, cri-o, …) dump its goroutines, save and analyze the dump.
+    Capture(crate::capture::CaptureArgs),
+    /// Check each new dump that appears in directories, as one JSON line per dump (a node agent).
+    Watch(crate::capture::watch::WatchArgs),
 }
 
 #[derive(Args, Debug)]
 struct AnalyzeArgs {
-    /// Dump files ('-' for stdin).
-    #[arg(value_name = "FILE", required = true)]
+    /// Dump files ('-' for stdin), or http:// URLs (`http://127.0.0.1:6060/debug/pprof/goroutine?debug=2`).
+    #[arg(value_name = "FILE|URL", required = true)]
     files: Vec<String>,
-    /// Output format: text for people, json (schema holdup.analysis/v1, see README), or dot.
+    /// Output format: text for people; html (one self-contained page: findings, the graph, a
+    /// flame graph, the goroutines); markdown (to paste into an issue); json (schema
+    /// holdup.analysis/v1, see README); dot or svg (the wait-for graph).
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
     format: AnalyzeFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+/// How URL inputs are fetched.
+#[derive(Args, Debug)]
+struct FetchArgs {
+    /// Fetch URLs through this unix socket, like `curl --unix-socket` (dockerd serves pprof
+    /// on /var/run/docker.sock when debug is on).
+    #[arg(long, value_name = "PATH")]
+    unix_socket: Option<std::path::PathBuf>,
+    /// The longest a URL may take to answer in full (`60s`, `2m`).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
+    timeout: std::time::Duration,
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("'{s}' is not a duration like 60s or 2m: {e}"))
+}
+
+impl FetchArgs {
+    fn options(&self) -> FetchOptions {
+        FetchOptions { unix_socket: self.unix_socket.clone(), timeout: self.timeout }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -144,21 +180,34 @@ struct GraphArgs {
     /// Dump files ('-' for stdin).
     #[arg(value_name = "FILE", required = true)]
     files: Vec<String>,
-    /// Output format: dot for Graphviz (`| dot -Tsvg > g.svg`), or json.
+    /// Output format: dot for Graphviz (`| dot -Tsvg > g.svg`), svg (drawn by holdup), or json.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
 }
 
+/// Output formats of `analyze` (and `capture`).
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum AnalyzeFormat {
+pub enum AnalyzeFormat {
+    /// For people.
     Text,
     Json,
     Dot,
+    Svg,
+    Html,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GroupsFormat {
+    Text,
+    Json,
+    Collapsed,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum GraphFormat {
     Dot,
+    Svg,
     Json,
 }
 
@@ -187,9 +236,10 @@ struct GroupsArgs {
     /// Frames shown per group.
     #[arg(long, default_value_t = 12, value_name = "N")]
     frames: usize,
-    /// Output format (json: schema holdup.groups/v1).
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    format: TextOrJson,
+    /// Output format: text, json (schema holdup.groups/v1), or collapsed (folded stacks
+    /// `outermost;…;innermost COUNT` for inferno, flamegraph.pl, speedscope).
+    #[arg(long, value_enum, default_value_t = GroupsFormat::Text)]
+    format: GroupsFormat,
     #[command(flatten)]
     filter: FilterArgs,
 }
@@ -361,6 +411,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Runs a command line (`args` without the program's name) with its output to `out`, for
+/// callers that drive holdup as a whole (the fuzz targets): the same path as the binary,
+/// whatever the modules behind it look like. Colour is off; bad arguments are an error.
+pub fn run_args(args: &[&str], out: &mut dyn Write) -> io::Result<ExitCode> {
+    let argv = std::iter::once("holdup").chain(args.iter().copied());
+    let cli = Cli::try_parse_from(argv).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    crate::set_read_options(crate::ReadOptions {
+        max_input_size: cli.max_input_size,
+        max_line_length: usize::try_from(cli.max_line_length).unwrap_or(usize::MAX).max(64),
+    });
+    run(cli, Style { color: false }, out)
+}
+
 /// Loads every input, reporting unreadable ones on stderr; `ok` is false if any failed.
 struct Loaded {
     dumps: Vec<Dump>,
@@ -368,6 +431,11 @@ struct Loaded {
 }
 
 fn load(files: &[String]) -> Loaded {
+    load_with(files, &FetchOptions::default())
+}
+
+/// [`load`], fetching URL inputs with `fetch`.
+fn load_with(files: &[String], fetch: &FetchOptions) -> Loaded {
     let mut dumps = Vec::new();
     let mut ok = true;
     // The sizes are asked first, on every core, so that glibc is tuned for the largest
@@ -378,7 +446,9 @@ fn load(files: &[String]) -> Loaded {
     // Several inputs (a fleet's dumps) are read on every core; messages keep input order.
     // One input keeps the cores for itself (a large file is split across them).
     let inputs: Vec<(&String, Option<u64>)> = files.iter().zip(sizes).collect();
-    let read = crate::par::map_when(many, &inputs, |&(f, size)| crate::read_path_sized(f, size));
+    let read = crate::par::map_when(many, &inputs, |&(f, size)| {
+        if fetch::is_url(f) { read_url(f, fetch) } else { crate::read_path_sized(f, size) }
+    });
     for r in read {
         match r {
             Ok(ds) => {
@@ -394,6 +464,17 @@ fn load(files: &[String]) -> Loaded {
         }
     }
     Loaded { dumps, ok }
+}
+
+/// Reads the dumps in a URL's body as it streams in.
+fn read_url(url: &str, opts: &FetchOptions) -> Result<Vec<Dump>, Error> {
+    let body = fetch::open(url, opts)?;
+    let body = crate::input::sniff_gzip(body).map_err(|e| Error::io(url, e))?;
+    let dumps = crate::read_dumps_from(body, url)?;
+    if dumps.is_empty() {
+        return Err(Error::new(url, crate::ErrorKind::NoDump));
+    }
+    Ok(dumps)
 }
 
 fn report_error(e: &Error) {
@@ -416,27 +497,48 @@ fn exit_for(ok: bool) -> ExitCode {
 
 fn run(cli: Cli, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
     match cli.command {
-        Some(Command::Analyze(a)) => cmd_analyze(&a.files, a.format, style, out),
+        Some(Command::Analyze(a)) => match &a.output {
+            Some(path) => to_file(path, |out| cmd_analyze(&a.files, a.format, &a.fetch.options(), Style::PLAIN, out)),
+            None => cmd_analyze(&a.files, a.format, &a.fetch.options(), style, out),
+        },
         Some(Command::Graph(a)) => {
             let format = match a.format {
                 GraphFormat::Dot => AnalyzeFormat::Dot,
+                GraphFormat::Svg => AnalyzeFormat::Svg,
                 GraphFormat::Json => AnalyzeFormat::Json,
             };
-            cmd_analyze(&a.files, format, style, out)
+            cmd_analyze(&a.files, format, &FetchOptions::default(), style, out)
         }
         Some(Command::Goroutines(a)) => cmd_parse(&a, out),
         Some(Command::Groups(a)) => cmd_groups(&a, out),
         Some(Command::Diff(a)) => cmd_diff(&a, out),
         Some(Command::Summary(a)) => cmd_summary(&a, out),
         Some(Command::Check(a)) => crate::check::run(&a, out),
+        Some(Command::Capture(a)) => crate::capture::run(&a, style, out),
+        Some(Command::Watch(a)) => crate::capture::watch::run(&a, out),
         None => {
             if cli.files.is_empty() {
                 eprintln!("holdup: no input files; try `holdup --help`");
                 return Ok(ExitCode::from(2));
             }
-            cmd_analyze(&cli.files, cli.format.unwrap_or(AnalyzeFormat::Text), style, out)
+            cmd_analyze(&cli.files, cli.format.unwrap_or(AnalyzeFormat::Text), &FetchOptions::default(), style, out)
         }
     }
+}
+
+/// Runs `f` with its output going to the file at `path` (`-o FILE`): never coloured.
+fn to_file(path: &std::path::Path, f: impl FnOnce(&mut dyn Write) -> io::Result<ExitCode>) -> io::Result<ExitCode> {
+    let file = match std::fs::File::create(path) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("holdup: cannot write {}: {e}", path.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut out = io::BufWriter::new(file);
+    let code = f(&mut out)?;
+    out.flush()?;
+    Ok(code)
 }
 
 /// How many dumps each input holds, for "dump 2 of 3" headings.
@@ -507,12 +609,18 @@ fn cmd_groups(a: &GroupsArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     let per_dump: Vec<_> =
         indexed(&loaded.dumps).into_iter().map(|(i, d)| (i, d, group::group(d, &filter.select(d), sim))).collect();
     match a.format {
-        TextOrJson::Json => {
+        GroupsFormat::Collapsed => {
+            for (_, d, gs) in &per_dump {
+                let infos: Vec<_> = gs.iter().map(|g| crate::report::model::group_info(d, g)).collect();
+                collapsed::write(out, &infos)?;
+            }
+        }
+        GroupsFormat::Json => {
             let dumps: Vec<_> = per_dump.iter().map(|(i, d, gs)| groups::dump_groups(d, *i, sim, gs)).collect();
             serde_json::to_writer(&mut *out, &serde_json::json!({ "schema": groups::SCHEMA, "dumps": dumps }))?;
             out.write_all(b"\n")?;
         }
-        TextOrJson::Text => {
+        GroupsFormat::Text => {
             for (_, d, gs) in &per_dump {
                 groups::write_text(out, d, sim, gs, a.frames)?;
             }
@@ -584,15 +692,44 @@ fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     Ok(exit_for(loaded.ok))
 }
 
-fn cmd_analyze(files: &[String], format: AnalyzeFormat, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
-    let loaded = load(files);
+fn cmd_analyze(
+    files: &[String],
+    format: AnalyzeFormat,
+    fetch: &FetchOptions,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    let loaded = load_with(files, fetch);
+    render_analysis(&loaded.dumps, format, style, out)?;
+    let code = exit_for(loaded.ok);
+    // The process ends here: handing a 100,000-goroutine model back to the allocator page by
+    // page costs more than the analysis of some dumps, and the OS reclaims it at once.
+    std::mem::forget(loaded);
+    Ok(code)
+}
+
+/// Analyzes dumps read elsewhere (`capture`) and writes the analysis as `analyze` does.
+pub(crate) fn write_analysis(
+    dumps: Vec<Dump>,
+    format: AnalyzeFormat,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for d in &dumps {
+        report_warnings(d);
+    }
+    render_analysis(&dumps, format, style, out)
+}
+
+fn render_analysis(dumps: &[Dump], format: AnalyzeFormat, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let parts = match format {
         AnalyzeFormat::Text => Parts { detail: true, ..Parts::default() },
-        AnalyzeFormat::Dot => Parts { graph: true, ..Parts::default() },
+        AnalyzeFormat::Dot | AnalyzeFormat::Svg => Parts { graph: true, ..Parts::default() },
+        AnalyzeFormat::Html | AnalyzeFormat::Markdown => Parts::ALL,
         AnalyzeFormat::Json => Parts::default(),
     };
-    let per_source = dumps_per_source(loaded.dumps.iter().map(|d| d.source.as_str()));
-    let analyses: Vec<_> = each_dump(&loaded.dumps, |d, i| {
+    let per_source = dumps_per_source(dumps.iter().map(|d| d.source.as_str()));
+    let analyses: Vec<_> = each_dump(dumps, |d, i| {
         let a = analyze(d);
         let r = Report::build(&a, i, per_source[d.source.as_str()], parts);
         (a, r)
@@ -609,16 +746,20 @@ fn cmd_analyze(files: &[String], format: AnalyzeFormat, style: Style, out: &mut 
             out.write_all(b"\n")?;
         }
         AnalyzeFormat::Dot => dot::write(out, &reports)?,
+        AnalyzeFormat::Svg => svg::write(out, &reports)?,
+        AnalyzeFormat::Html => html::write(out, &reports)?,
+        AnalyzeFormat::Markdown => {
+            for r in &reports {
+                markdown::write(out, r)?;
+            }
+        }
         AnalyzeFormat::Text => {
             for r in &reports {
                 analysis_text::write(out, r, style)?;
             }
         }
     }
-    let code = exit_for(loaded.ok);
-    // The process ends here: handing a 100,000-goroutine model back to the allocator page by
-    // page costs more than the analysis of some dumps, and the OS reclaims it at once.
+    drop(reports);
     std::mem::forget(analyses);
-    std::mem::forget(loaded);
-    Ok(code)
+    Ok(())
 }

@@ -18,9 +18,21 @@
 //! struct from `internal/sync`), and `sync.RWMutex` is `{w Mutex; writerSem, readerSem uint32;
 //! …}`, so the semaphore offsets above hold from Go 1.0 to 1.27.
 //!
-//! The *lock site* is the first frame below that run: the code that asked for the lock. Its
-//! receiver, when printed reliably, identifies locks that print no address of their own
-//! (RWMutex waiters since Go 1.17 print none).
+//! The *lock site* is the first frame below that run and below any lock wrapper: the code
+//! that asked for the lock. Its receiver, when printed reliably, identifies locks that print
+//! no address of their own (RWMutex waiters since Go 1.17 print none).
+//!
+//! A *lock wrapper* is a function between the `sync` frames and the application whose job is
+//! taking the lock: named locks (`github.com/moby/locker.(*lockCtr).Lock ← (*Locker).Lock`),
+//! key mutexes (k8s `keymutex`, containerd `kmutex`), `go-deadlock`, `SafeMutex`-style types,
+//! small inlined `lock()` helpers. Reasoning from the wrapper would look for other users of
+//! `lockCtr`, which nobody but the wrapper touches; the caller (`(*VolumeStore).Get`) is what
+//! the holder shares code with (`(*VolumeStore).Remove`). A frame is a wrapper when its name
+//! says it takes a lock (`Lock`, `RLock`, `LockKey`, `acquire`, …) and either its package or
+//! its receiver type exists for locking (the name has `lock` or `mutex` in it: `locker`,
+//! `lockCtr`, `keymutex`, `SafeMutex`, `deadlock`) or the call was inlined (`(...)`, a
+//! helper with nothing else in it worth a frame). Wrappers are skipped only when they are
+//! directly above the lock's own frames, and never the last frame of a stack.
 
 use crate::model::{Dump, Frame, FuncId, Goroutine};
 
@@ -123,6 +135,50 @@ enum Role {
     Other,
 }
 
+/// Whether a lower-cased name mentions locking: `locker`, `lockctr`, `keymutex`, `safemutex`,
+/// `deadlock`, but not `block` or `clock`.
+fn about_locking(lower: &str) -> bool {
+    lower.contains("mutex")
+        || lower.match_indices("lock").any(|(i, _)| i == 0 || !matches!(lower.as_bytes()[i - 1], b'b' | b'c'))
+}
+
+/// Whether a function's own name says that it takes a lock: `Lock`, `RLock`, `LockKey`,
+/// `lockWithTimeout`, `acquire`; not `Unlock`.
+fn takes_a_lock(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["lock", "rlock", "wlock", "trylock", "acquire", "tryacquire"].contains(&lower.as_str())
+        || lower.starts_with("lock")
+        || lower.starts_with("rlock")
+        || lower.starts_with("acquire")
+}
+
+/// How a function may wrap a lock: [`WRAPS`] when it is one whatever the frame, [`WRAPS_IF_INLINED`]
+/// when only an inlined call of it is (a small helper named like `lock`).
+fn wrapper_of(f: &crate::model::Func) -> u8 {
+    if f.is_stdlib() || f.is_sync_or_runtime() || !takes_a_lock(f.base_name()) {
+        return 0;
+    }
+    let pkg = f.package().rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    let ty = f.receiver_type().unwrap_or("").to_ascii_lowercase();
+    if about_locking(&pkg) || about_locking(&ty) { WRAPS } else { WRAPS_IF_INLINED }
+}
+
+const WRAPS: u8 = 2;
+const WRAPS_IF_INLINED: u8 = 1;
+
+/// Whether the frame at `i` is a lock wrapper, given its function's [`wrapper_of`].
+fn wraps_at(d: &Dump, i: u32, how: u8) -> bool {
+    how == WRAPS || (how == WRAPS_IF_INLINED && d.site_at(i).pc_offset.is_none())
+}
+
+/// The frames of goroutine `g` that wrap its lock wait (see the module doc), innermost first:
+/// those between the `sync` frames and its lock site.
+pub fn wrapper_frames(d: &Dump, g: &Goroutine, w: &Wait) -> std::ops::Range<u32> {
+    let Some(site) = w.site else { return 0..0 };
+    let first = g.frames.clone().find(|&i| !d.func_at(i).is_sync_or_runtime()).unwrap_or(site);
+    first.min(site)..site
+}
+
 fn role_of(full: &str) -> Role {
     match full {
         "sync.(*Mutex).Lock"
@@ -153,9 +209,13 @@ fn exact_first_at(d: &Dump, index: u32) -> Option<u64> {
 
 /// Classifies one goroutine.
 pub fn classify(d: &Dump, g: &Goroutine) -> Wait {
-    classify_with(d, g, &|f| (d.func(f).is_sync_or_runtime(), role_of(&d.func(f).full)), &|s| {
-        kind_from_state(&d.states[s as usize])
-    })
+    classify_with(
+        d,
+        g,
+        &|f| (d.func(f).is_sync_or_runtime(), role_of(&d.func(f).full)),
+        &|f| wrapper_of(d.func(f)),
+        &|s| kind_from_state(&d.states[s as usize]),
+    )
 }
 
 /// Classifies every goroutine of a dump. Each function's role and each state's kind are
@@ -170,9 +230,10 @@ pub fn classify_all(d: &Dump) -> Vec<Wait> {
             (machinery, if machinery { role_of(&f.full) } else { Role::Other })
         })
         .collect();
+    let wrappers: Vec<u8> = d.funcs.iter().map(wrapper_of).collect();
     let state_kinds: Vec<WaitKind> = d.states.iter().map(|s| kind_from_state(s)).collect();
     crate::par::map(d.goroutines.len(), &d.goroutines, |g| {
-        classify_with(d, g, &|f| roles[f.0 as usize], &|s| state_kinds[s as usize])
+        classify_with(d, g, &|f| roles[f.0 as usize], &|f| wrappers[f.0 as usize], &|s| state_kinds[s as usize])
     })
 }
 
@@ -180,6 +241,7 @@ fn classify_with(
     d: &Dump,
     g: &Goroutine,
     role_of_func: &dyn Fn(FuncId) -> (bool, Role),
+    wrapper: &dyn Fn(FuncId) -> u8,
     state_kind: &dyn Fn(u32) -> WaitKind,
 ) -> Wait {
     let mut mutex: Option<Option<u64>> = None;
@@ -193,6 +255,14 @@ fn classify_with(
         let (machinery, role) = role_of_func(d.site_at(i).func);
         if !machinery {
             site = Some(i);
+            // A lock wait's wrappers are skipped: the lock site is their first caller.
+            if mutex.is_some() || rlock.is_some() || wlock.is_some() {
+                let mut j = i;
+                while j + 1 < g.frames.end && wraps_at(d, j, wrapper(d.site_at(j).func)) {
+                    j += 1;
+                }
+                site = Some(j);
+            }
             break;
         }
         match role {
@@ -311,6 +381,60 @@ sync.(*Mutex).Lock(0xb55e08)\n\t/go/src/sync/mutex.go:82 +0x1c3\nmain.numCurrent
         assert_eq!((w.kind, w.addr), (WaitKind::Mutex, Some(0xb55e08)));
         assert_eq!(site_name(&d, &w), "main.numCurrentBuilds");
         assert_eq!(w.owner, None, "a function, not a method");
+    }
+
+    #[test]
+    fn lock_wrappers_are_seen_through() {
+        // moby/locker, as a dockerd 20.10 prints it: the lock site is the caller.
+        let (d, w) = one(
+            "goroutine 7 [sync.Mutex.Lock]:\nsync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)\n\t/r/sema.go:95 +0x25\n\
+sync.(*Mutex).lockSlow(0xc000010100)\n\t/s/mutex.go:173 +0x15d\nsync.(*Mutex).Lock(...)\n\t/s/mutex.go:92\n\
+github.com/moby/locker.(*lockCtr).Lock(...)\n\t/l/locker.go:32\ngithub.com/moby/locker.(*Locker).Lock(0xc000020200, {0xc0000300f0, 0x2})\n\t/l/locker.go:80 +0xd6\n\
+github.com/docker/docker/volume/service.(*VolumeStore).Get(0xc000040400, {0xc0000300f0, 0x2})\n\t/v/store.go:58 +0x45\n",
+        );
+        assert_eq!((w.kind, w.addr), (WaitKind::Mutex, Some(0xc000010100)));
+        assert_eq!(site_name(&d, &w), "github.com/docker/docker/volume/service.(*VolumeStore).Get");
+        assert_eq!(w.owner, Some(0xc000040400), "the caller's receiver");
+        let names: Vec<String> = wrapper_frames(&d, &d.goroutines[0], &w).map(|i| d.func_at(i).full.clone()).collect();
+        assert_eq!(names, ["github.com/moby/locker.(*lockCtr).Lock", "github.com/moby/locker.(*Locker).Lock"]);
+        // k8s keymutex, go-deadlock, a SafeMutex type, an inlined lock() helper: wrappers.
+        for (wrapper, args) in [
+            ("k8s.io/utils/keymutex.(*hashedKeyMutex).LockKey", "0xc000020200, {0x1, 0x2}"),
+            ("github.com/sasha-s/go-deadlock.(*Mutex).Lock", "0xc000020200"),
+            ("example.com/app/store.(*SafeMutex).Lock", "0xc000020200"),
+            ("example.com/app/store.(*Store).lock", "..."),
+        ] {
+            let text = format!(
+                "goroutine 7 [sync.Mutex.Lock]:\nsync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)\n\t/r/sema.go:95 +0x25\n\
+sync.(*Mutex).lockSlow(0xc000010100)\n\t/s/mutex.go:173 +0x15d\nsync.(*Mutex).Lock(...)\n\t/s/mutex.go:92\n\
+{wrapper}({args})\n\t/w/w.go:10{}\nexample.com/app/store.(*Store).Put(0xc000040400)\n\t/a/a.go:5 +0x45\n",
+                if args == "..." { "" } else { " +0x20" }
+            );
+            let (d, w) = one(&text);
+            assert_eq!(site_name(&d, &w), "example.com/app/store.(*Store).Put", "{wrapper}");
+        }
+        // Not wrappers: a method of an ordinary type that locks and is not inlined, a frame
+        // named like a lock that is the last of its stack, code after the site.
+        for (frames, want) in [
+            (
+                "example.com/app/store.(*Store).Lock(0xc000040400)\n\t/a/a.go:3 +0x20\nexample.com/app/api.put()\n\t/a/b.go:5 +0x45\n",
+                "example.com/app/store.(*Store).Lock",
+            ),
+            (
+                "github.com/moby/locker.(*Locker).Lock(0xc000020200, {0x1, 0x2})\n\t/l/locker.go:80 +0xd6\n",
+                "github.com/moby/locker.(*Locker).Lock",
+            ),
+            (
+                "example.com/app/clock.(*Clock).Block(0xc000040400)\n\t/a/a.go:3 +0x20\nexample.com/app/api.put()\n\t/a/b.go:5 +0x45\n",
+                "example.com/app/clock.(*Clock).Block",
+            ),
+        ] {
+            let (d, w) = one(&format!(
+                "goroutine 7 [sync.Mutex.Lock]:\nsync.runtime_SemacquireMutex(0x0?, 0x0?, 0x0?)\n\t/r/sema.go:95 +0x25\n\
+sync.(*Mutex).lockSlow(0xc000010100)\n\t/s/mutex.go:173 +0x15d\nsync.(*Mutex).Lock(...)\n\t/s/mutex.go:92\n{frames}"
+            ));
+            assert_eq!(site_name(&d, &w), want);
+        }
     }
 
     #[test]

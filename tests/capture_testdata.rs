@@ -1,5 +1,6 @@
 //! The dumps captured from real, healthy daemons (`testdata/capture/`, see its README): every
-//! goroutine is read, and neither `analyze` nor `check` reports a finding.
+//! goroutine is read, and neither `analyze` nor `check` reports a finding; and the dump taken
+//! from a real dockerd during the seed incident, reproduced live, diagnosed as it happened.
 
 mod common;
 
@@ -39,4 +40,39 @@ fn idle_daemon_dumps_have_no_finding() {
             assert_eq!(d[k].as_array().map(Vec::len), Some(0), "{rel}: {k}");
         }
     }
+}
+
+/// dockerd 20.10.24 while `docker volume rm` removed a volume of 200,000 directories and
+/// three `docker run -v otherN:/x` and a `docker volume ls` waited (see the README): the
+/// remover, in `local.(*Root).Remove` under `os.RemoveAll`, holds the volume root's mutex.
+#[test]
+fn live_incident_dump_names_the_remover() {
+    let rel = "capture/dockerd-20.10.24-incident-volume-rm-goroutine-stacks-2026-12-06T044408Z.log";
+    let path = testdata(rel);
+    let out = common::run(&["analyze", "--format", "json", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["dumps"][0];
+    assert_eq!(d["goroutines"], 64);
+    let blockers = d["blockers"].as_array().unwrap();
+    assert_eq!(blockers.len(), 1, "{blockers:?}");
+    let b = &blockers[0];
+    assert_eq!(b["goroutine"], 124);
+    assert_eq!(b["confidence"], "high");
+    assert_eq!(b["blocked_goroutines"], 4);
+    let frames: Vec<&str> = b["top_frames"].as_array().unwrap().iter().filter_map(|f| f.as_str()).collect();
+    assert!(frames.iter().any(|f| f.ends_with("os.RemoveAll")), "{frames:?}");
+    // The one line node-problem-detector would show names the remover.
+    let out = common::run(&["check", "--no-config", "--format", "npd", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "4 goroutines blocked behind goroutine 124 in local.(*Root).Remove (high)\n"
+    );
+    let locks = d["locks"].as_array().unwrap();
+    assert_eq!(locks.len(), 1);
+    assert_eq!(locks[0]["holders"][0]["goroutine"], 124);
+    let mut waiters: Vec<u64> = locks[0]["waiters"].as_array().unwrap().iter().filter_map(|w| w.as_u64()).collect();
+    waiters.sort_unstable();
+    assert_eq!(waiters, vec![127, 134, 137, 142]);
 }

@@ -49,7 +49,7 @@ use crate::locks::Lock;
 use crate::model::{Dump, FuncId};
 use crate::waits::{Wait, WaitKind};
 
-pub use rank::{Confidence, MAX_CANDIDATES, MEDIUM_SCORE, MIN_SCORE};
+pub use rank::{Confidence, MAX_CANDIDATES, MEDIUM_SCORE, MIN_SCORE, is_claim, split_claims, writes_the_dump};
 
 /// One candidate holder of a lock.
 #[derive(Debug, Clone)]
@@ -196,7 +196,12 @@ pub fn infer(d: &Dump, waits: &[Wait], locks: &[Lock]) -> Vec<Vec<Holder>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::analyze;
+    use crate::analysis::{Analysis, analyze};
+
+    /// The ranking of lock `l`: its holders, or the candidates when none was claimed.
+    pub(super) fn ranked<'a>(a: &'a Analysis<'_>, l: usize) -> &'a [Holder] {
+        if a.holders[l].is_empty() { &a.candidates[l] } else { &a.holders[l] }
+    }
     use crate::report::evidence::sentence;
 
     /// A mutex waiter on `addr` whose lock site is `site(args)` at `line`.
@@ -223,7 +228,7 @@ sync.(*Mutex).lockSlow({addr})\n\t/go/src/sync/mutex.go:173 +0x15d\nsync.(*Mutex
         let a = analyze(&d);
         assert_eq!(a.locks.len(), 1, "one lock");
         let said = |h: &Holder| h.evidence.iter().map(|e| sentence(&d, &a.locks[0], h.goroutine, e)).collect();
-        a.holders[0].iter().map(|h| (d.goroutines[h.goroutine].id.unwrap(), h.confidence, said(h))).collect()
+        ranked(&a, 0).iter().map(|h| (d.goroutines[h.goroutine].id.unwrap(), h.confidence, said(h))).collect()
     }
 
     const BYSTANDER: &[(&str, &str, u32)] = &[("time.Sleep", "0x3b9aca00", 195), ("main.idle", "0xc000200000", 3)];
@@ -444,6 +449,7 @@ runtime.gcBgMarkWorker(0xc000010000)\n\t/r/mgc.go:1423 +0xe9\ncreated by runtime
 
 #[cfg(test)]
 mod at_work_tests {
+    use super::tests::ranked;
     use super::*;
     use crate::analysis::analyze;
     use crate::report::evidence::sentence;
@@ -462,13 +468,13 @@ example.com/d.(*Daemon).VolumeRm(0x0?)\n\t/d/d.go:45 +0x20\n\n"
         );
         let d = crate::read_dumps(text.as_bytes(), "t").unwrap().remove(0);
         let a = analyze(&d);
-        let h = &a.holders[0][0];
+        let h = &ranked(&a, 0)[0];
         assert_eq!(d.goroutines[h.goroutine].id, Some(4));
         let said = |h: &Holder| -> Vec<String> {
             h.evidence.iter().map(|e| sentence(&d, &a.locks[0], h.goroutine, e)).collect()
         };
         assert!(said(h).iter().any(|e| e.contains("innermost code it runs is in a method of Root")), "{:?}", said(h));
-        let watcher = a.holders[0].iter().find(|c| d.goroutines[c.goroutine].id == Some(3));
+        let watcher = ranked(&a, 0).iter().find(|c| d.goroutines[c.goroutine].id == Some(3));
         assert!(
             watcher.is_none_or(|w| w.score < h.score && !said(w).iter().any(|e| e.contains("innermost code"))),
             "the parked watcher is not at work: {watcher:?}"
@@ -489,9 +495,10 @@ example.com/d.rm()\n\t/d/d.go:45 +0x20\n\n"
         }
         let d = crate::read_dumps(text.as_bytes(), "t").unwrap().remove(0);
         let a = analyze(&d);
-        let tops: Vec<Option<u64>> = a.holders.iter().map(|h| d.goroutines[h[0].goroutine].id).collect();
+        let tops: Vec<Option<u64>> = (0..2).map(|l| d.goroutines[ranked(&a, l)[0].goroutine].id).collect();
         assert_eq!(tops.len(), 2);
         assert_ne!(tops[0], tops[1], "one remover per lock");
-        assert!(a.holders.iter().all(|h| h[0].confidence == Confidence::Low));
+        assert!((0..2).all(|l| ranked(&a, l)[0].confidence == Confidence::Low));
+        assert!(a.holders.iter().all(Vec::is_empty), "a type alone claims nothing: {:?}", a.holders);
     }
 }

@@ -79,8 +79,12 @@ pub struct LockJson {
     /// Ids of waiters wanting read access (RWMutex only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub readers: Vec<u64>,
-    /// Candidate holders, best first; empty when none was found.
+    /// Holders, best first: the first is holdup's claim, the others the candidates it was
+    /// preferred to; empty when no holder was found. A goroutine listed here is a claim.
     pub holders: Vec<HolderJson>,
+    /// When `holders` is empty: goroutines with some evidence (the lock's type or package
+    /// only), too weak to claim; best first, always at low confidence.
+    pub candidates: Vec<HolderJson>,
 }
 
 /// One candidate holder.
@@ -146,6 +150,15 @@ pub fn dump_analysis(a: &Analysis<'_>, index: usize) -> DumpAnalysis {
     from_report(&Report::build(a, index, 1, Parts::default()))
 }
 
+fn holder_json(h: &crate::report::model::HolderInfo) -> HolderJson {
+    HolderJson {
+        goroutine: h.goroutine.id,
+        confidence: h.confidence.as_str(),
+        score: (h.score * 100.0).round() / 100.0,
+        evidence: h.evidence.iter().map(evidence::text).collect(),
+    }
+}
+
 /// Builds the JSON view of a report.
 pub fn from_report(r: &Report) -> DumpAnalysis {
     let lock_id = |l: usize| r.locks[l].id.clone();
@@ -161,16 +174,8 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
             sites: l.sites.clone(),
             waiters: l.waiters.iter().filter_map(|w| w.goroutine.id).collect(),
             readers: l.waiters.iter().filter(|w| w.read).filter_map(|w| w.goroutine.id).collect(),
-            holders: l
-                .holders
-                .iter()
-                .map(|h| HolderJson {
-                    goroutine: h.goroutine.id,
-                    confidence: h.confidence.as_str(),
-                    score: (h.score * 100.0).round() / 100.0,
-                    evidence: h.evidence.iter().map(evidence::text).collect(),
-                })
-                .collect(),
+            holders: l.holders.iter().map(holder_json).collect(),
+            candidates: l.candidates.iter().map(holder_json).collect(),
         })
         .collect();
     let deadlocks = r

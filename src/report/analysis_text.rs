@@ -1,9 +1,11 @@
 //! The analysis report for people: the most important finding first, each with the holder's
-//! stack, the evidence, and the waiters grouped by stack — readable in ten seconds.
+//! stack, the evidence, and the waiters grouped by stack — readable in ten seconds. Control
+//! characters from the dump are written as visible escapes: a dump never drives the terminal.
 
 use std::io::{self, Write};
 
 use crate::infer::{Confidence, short};
+use crate::report::esc::visible;
 use crate::report::evidence;
 use crate::report::model::{
     BlockerInfo, DeadlockFinding, EdgeInfo, Evidence, Finding, GRef, GoroutineInfo, NoHolderFinding, Report,
@@ -23,16 +25,16 @@ const IDS_SHOWN: usize = 6;
 /// Writes the report of one dump (built with [`Parts::detail`](crate::report::model::Parts)).
 pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
     let t = Text { r, s: style };
-    let mut title = r.source.clone();
+    let mut title = visible(&r.source).into_owned();
     if r.of > 1 {
         title.push_str(&format!(" (dump {} of {})", r.index + 1, r.of));
     }
-    let name = r.program.as_deref().unwrap_or("unknown program");
+    let name = visible(r.program.as_deref().unwrap_or("unknown program"));
     let n = r.goroutines;
     let goroutines = if n == 1 { "goroutine" } else { "goroutines" };
     writeln!(w, "{}  {}, {}, {n} {goroutines}, {}", style.paint(&title, Paint::Bold), r.kind, name, r.go)?;
     if let Some(reason) = &r.reason {
-        writeln!(w, "  {}", style.paint(reason.lines().next().unwrap_or(""), Paint::Red))?;
+        writeln!(w, "  {}", style.paint(&visible(reason.lines().next().unwrap_or("")), Paint::Red))?;
     }
     if !r.has_findings() {
         if r.notes.is_empty() {
@@ -80,7 +82,7 @@ fn id_of(g: GRef) -> String {
 }
 
 fn state_text(g: &GoroutineInfo) -> String {
-    let state = words::state(&g.state);
+    let state = visible(words::state(&g.state));
     match g.wait_minutes {
         Some(m) => format!("{state}, {m} minutes"),
         None => state.to_string(),
@@ -94,7 +96,7 @@ impl Text<'_> {
 
     fn lock_name(&self, l: usize) -> String {
         let lock = &self.r.locks[l];
-        format!("{} {}", lock.id, words::describe_lock(lock))
+        format!("{} {}", lock.id, visible(&words::describe_lock(lock)))
     }
 
     fn blocker(&self, w: &mut dyn Write, n: usize, b: &BlockerInfo) -> io::Result<()> {
@@ -155,7 +157,7 @@ impl Text<'_> {
         let entries: Vec<String> = {
             let mut e: Vec<(&String, &usize)> = b.by_entry.iter().collect();
             e.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-            e.iter().take(6).map(|(k, v)| format!("{v} × {}", short(k))).collect()
+            e.iter().take(6).map(|(k, v)| format!("{v} × {}", visible(short(k)))).collect()
         };
         let longest = b.longest_wait.map_or(String::new(), |m| format!(", longest {m} minutes"));
         writeln!(w, "   waiting ({}{longest}): {}", b.blocked, entries.join(", "))?;
@@ -204,6 +206,15 @@ impl Text<'_> {
             &format!("{} — {} goroutine(s) wait{longest}", self.lock_name(f.lock), lock.waiters.len()),
         )?;
         writeln!(w, "   {}", words::NO_HOLDER)?;
+        if !lock.candidates.is_empty() {
+            writeln!(w, "   candidates, on weak evidence (not a finding):")?;
+            for h in &lock.candidates {
+                writeln!(w, "     goroutine {}", id_of(h.goroutine))?;
+                for e in &h.evidence {
+                    writeln!(w, "       - {}", evidence::text(e))?;
+                }
+            }
+        }
         self.waiter_groups(w, f.waiters.as_ref())
     }
 
@@ -236,7 +247,7 @@ impl Text<'_> {
 
     fn evidence(&self, w: &mut dyn Write, items: &[Evidence]) -> io::Result<()> {
         for e in items {
-            writeln!(w, "     - {}", evidence::text(e))?;
+            writeln!(w, "     - {}", visible(&evidence::text(e)))?;
         }
         Ok(())
     }
@@ -249,7 +260,7 @@ impl Text<'_> {
         // The lock machinery at the top of a waiting stack is one line, not five.
         let mut i = frames.iter().take_while(|f| f.machinery).count();
         if i > 0 && i < frames.len() {
-            let inner = short(&frames[i - 1].func);
+            let inner = visible(short(&frames[i - 1].func));
             writeln!(
                 w,
                 "       {}",
@@ -264,8 +275,8 @@ impl Text<'_> {
             while i + run < frames.len() && frames[i + run].func == f.func {
                 run += 1;
             }
-            let file = f.file.rsplit('/').next().unwrap_or("");
-            let name = short(&f.func);
+            let file = visible(f.file.rsplit('/').next().unwrap_or(""));
+            let name = visible(short(&f.func));
             let times = if run > 1 { format!(" ×{run}") } else { String::new() };
             let text = format!("{name}{times}");
             let loc = s.paint(&format!("{file}:{}", f.line), Paint::Dim);
@@ -288,10 +299,16 @@ impl Text<'_> {
     fn waiter_groups(&self, w: &mut dyn Write, groups: Option<&WaiterGroups>) -> io::Result<()> {
         let Some(groups) = groups else { return Ok(()) };
         for g in groups.groups.iter().take(WAITER_GROUPS) {
-            let path: Vec<&str> = g.path.iter().map(|f| short(f)).collect();
+            let path: Vec<std::borrow::Cow<'_, str>> = g.path.iter().map(|f| visible(short(f))).collect();
             let mins = g.longest_wait.map_or(String::new(), |m| format!(", {m}+ min"));
             let read = if g.read { " (read)" } else { "" };
-            writeln!(w, "     {:>5} × [{}{mins}]{read} {}", g.count, words::state(&g.state), path.join(" ← "))?;
+            writeln!(
+                w,
+                "     {:>5} × [{}{mins}]{read} {}",
+                g.count,
+                visible(words::state(&g.state)),
+                path.join(" ← ")
+            )?;
             let ids = format!("goroutines {}", words::abbreviate_ids(&g.ids, g.members, IDS_SHOWN));
             writeln!(w, "             {}", self.s.paint(&ids, Paint::Dim))?;
         }

@@ -60,6 +60,12 @@ RUNS = [
          env={"GODEBUG": "tracebacklabels=1"}, files=["goroutine-debug2-tracebacklabels1.txt"]),
     dict(scenario="diff-pair", versions=["1.23", "1.27"], mode="exit", trimpath=True, files=["dump1.txt", "dump2.txt"]),
     dict(scenario="bigwaiters", versions=["1.27"], mode="exit", files=["stack.txt"]),
+    dict(scenario="lockcases", versions=["1.19", "1.27"], mode="exit",
+         args=["-mode", "named-lock", "-file", "named-lock-goroutine-stacks.log"],
+         files=["named-lock-goroutine-stacks.log"]),
+    dict(scenario="lockcases", versions=["1.19", "1.27"], mode="exit",
+         args=["-mode", "leaked-lock", "-file", "leaked-lock-goroutine-stacks.log"],
+         files=["leaked-lock-goroutine-stacks.log"]),
 ]
 
 
@@ -349,6 +355,8 @@ SHOWS = {
     ("diff-pair", "dump1.txt"): "first of two dumps 1 s apart (stuck/unchanged/gone/changed), -trimpath build",
     ("diff-pair", "dump2.txt"): "second dump (stuck/unchanged/new/changed; gone absent)",
     ("bigwaiters", "stack.txt.gz"): "holder in read(2) `[syscall]`, 2000 mutex waiters via 5 call paths, 3000 idle",
+    ("lockcases", "named-lock-goroutine-stacks.log"): "dockerd-like: `DELETE /volumes/v1` holds v1's named lock (`github.com/moby/locker`) while the volume plugin does not answer `[IO wait]`; 3 `GET /volumes/v1` wait in `locker.(*lockCtr).Lock ← (*Locker).Lock ← service.(*VolumeStore).Get`; written by the SIGUSR1 trap goroutine",
+    ("lockcases", "leaked-lock-goroutine-stacks.log"): "dockerd-like: `ContainerPause` locked c1's container lock and returned without Unlock; 3 `docker ps` and 2 `inspect` wait for ever; monitor loops pass the container; written by the SIGUSR1 trap goroutine (package daemon, `[running]`); no holder",
 }
 
 
