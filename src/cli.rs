@@ -20,7 +20,9 @@ use crate::model::Dump;
 use crate::report::diff as report_diff;
 use crate::report::model::{Parts, Report};
 use crate::report::style::Style;
-use crate::report::{analysis_json, analysis_text, dot, gotext, groups, model_json, summary};
+use crate::report::{
+    analysis_json, analysis_text, collapsed, dot, gotext, groups, html, markdown, model_json, summary, svg,
+};
 use crate::{Error, read_path};
 
 const AFTER_HELP: &str = "\
@@ -139,9 +141,14 @@ struct AnalyzeArgs {
     /// Dump files ('-' for stdin), or http:// URLs (`http://127.0.0.1:6060/debug/pprof/goroutine?debug=2`).
     #[arg(value_name = "FILE|URL", required = true)]
     files: Vec<String>,
-    /// Output format: text for people, json (schema holdup.analysis/v1, see README), or dot.
+    /// Output format: text for people; html (one self-contained page: findings, the graph, a
+    /// flame graph, the goroutines); markdown (to paste into an issue); json (schema
+    /// holdup.analysis/v1, see README); dot or svg (the wait-for graph).
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
     format: AnalyzeFormat,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
     #[command(flatten)]
     fetch: FetchArgs,
 }
@@ -173,7 +180,7 @@ struct GraphArgs {
     /// Dump files ('-' for stdin).
     #[arg(value_name = "FILE", required = true)]
     files: Vec<String>,
-    /// Output format: dot for Graphviz (`| dot -Tsvg > g.svg`), or json.
+    /// Output format: dot for Graphviz (`| dot -Tsvg > g.svg`), svg (drawn by holdup), or json.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
 }
@@ -185,11 +192,22 @@ pub enum AnalyzeFormat {
     Text,
     Json,
     Dot,
+    Svg,
+    Html,
+    Markdown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum GroupsFormat {
+    Text,
+    Json,
+    Collapsed,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum GraphFormat {
     Dot,
+    Svg,
     Json,
 }
 
@@ -218,9 +236,10 @@ struct GroupsArgs {
     /// Frames shown per group.
     #[arg(long, default_value_t = 12, value_name = "N")]
     frames: usize,
-    /// Output format (json: schema holdup.groups/v1).
-    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-    format: TextOrJson,
+    /// Output format: text, json (schema holdup.groups/v1), or collapsed (folded stacks
+    /// `outermost;…;innermost COUNT` for inferno, flamegraph.pl, speedscope).
+    #[arg(long, value_enum, default_value_t = GroupsFormat::Text)]
+    format: GroupsFormat,
     #[command(flatten)]
     filter: FilterArgs,
 }
@@ -392,6 +411,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Runs a command line (`args` without the program's name) with its output to `out`, for
+/// callers that drive holdup as a whole (the fuzz targets): the same path as the binary,
+/// whatever the modules behind it look like. Colour is off; bad arguments are an error.
+pub fn run_args(args: &[&str], out: &mut dyn Write) -> io::Result<ExitCode> {
+    let argv = std::iter::once("holdup").chain(args.iter().copied());
+    let cli = Cli::try_parse_from(argv).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    crate::set_read_options(crate::ReadOptions {
+        max_input_size: cli.max_input_size,
+        max_line_length: usize::try_from(cli.max_line_length).unwrap_or(usize::MAX).max(64),
+    });
+    run(cli, Style { color: false }, out)
+}
+
 /// Loads every input, reporting unreadable ones on stderr; `ok` is false if any failed.
 struct Loaded {
     dumps: Vec<Dump>,
@@ -465,10 +497,14 @@ fn exit_for(ok: bool) -> ExitCode {
 
 fn run(cli: Cli, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
     match cli.command {
-        Some(Command::Analyze(a)) => cmd_analyze(&a.files, a.format, &a.fetch.options(), style, out),
+        Some(Command::Analyze(a)) => match &a.output {
+            Some(path) => to_file(path, |out| cmd_analyze(&a.files, a.format, &a.fetch.options(), Style::PLAIN, out)),
+            None => cmd_analyze(&a.files, a.format, &a.fetch.options(), style, out),
+        },
         Some(Command::Graph(a)) => {
             let format = match a.format {
                 GraphFormat::Dot => AnalyzeFormat::Dot,
+                GraphFormat::Svg => AnalyzeFormat::Svg,
                 GraphFormat::Json => AnalyzeFormat::Json,
             };
             cmd_analyze(&a.files, format, &FetchOptions::default(), style, out)
@@ -488,6 +524,21 @@ fn run(cli: Cli, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
             cmd_analyze(&cli.files, cli.format.unwrap_or(AnalyzeFormat::Text), &FetchOptions::default(), style, out)
         }
     }
+}
+
+/// Runs `f` with its output going to the file at `path` (`-o FILE`): never coloured.
+fn to_file(path: &std::path::Path, f: impl FnOnce(&mut dyn Write) -> io::Result<ExitCode>) -> io::Result<ExitCode> {
+    let file = match std::fs::File::create(path) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("holdup: cannot write {}: {e}", path.display());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut out = io::BufWriter::new(file);
+    let code = f(&mut out)?;
+    out.flush()?;
+    Ok(code)
 }
 
 /// How many dumps each input holds, for "dump 2 of 3" headings.
@@ -558,12 +609,18 @@ fn cmd_groups(a: &GroupsArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     let per_dump: Vec<_> =
         indexed(&loaded.dumps).into_iter().map(|(i, d)| (i, d, group::group(d, &filter.select(d), sim))).collect();
     match a.format {
-        TextOrJson::Json => {
+        GroupsFormat::Collapsed => {
+            for (_, d, gs) in &per_dump {
+                let infos: Vec<_> = gs.iter().map(|g| crate::report::model::group_info(d, g)).collect();
+                collapsed::write(out, &infos)?;
+            }
+        }
+        GroupsFormat::Json => {
             let dumps: Vec<_> = per_dump.iter().map(|(i, d, gs)| groups::dump_groups(d, *i, sim, gs)).collect();
             serde_json::to_writer(&mut *out, &serde_json::json!({ "schema": groups::SCHEMA, "dumps": dumps }))?;
             out.write_all(b"\n")?;
         }
-        TextOrJson::Text => {
+        GroupsFormat::Text => {
             for (_, d, gs) in &per_dump {
                 groups::write_text(out, d, sim, gs, a.frames)?;
             }
@@ -667,7 +724,8 @@ pub(crate) fn write_analysis(
 fn render_analysis(dumps: &[Dump], format: AnalyzeFormat, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let parts = match format {
         AnalyzeFormat::Text => Parts { detail: true, ..Parts::default() },
-        AnalyzeFormat::Dot => Parts { graph: true, ..Parts::default() },
+        AnalyzeFormat::Dot | AnalyzeFormat::Svg => Parts { graph: true, ..Parts::default() },
+        AnalyzeFormat::Html | AnalyzeFormat::Markdown => Parts::ALL,
         AnalyzeFormat::Json => Parts::default(),
     };
     let per_source = dumps_per_source(dumps.iter().map(|d| d.source.as_str()));
@@ -688,6 +746,13 @@ fn render_analysis(dumps: &[Dump], format: AnalyzeFormat, style: Style, out: &mu
             out.write_all(b"\n")?;
         }
         AnalyzeFormat::Dot => dot::write(out, &reports)?,
+        AnalyzeFormat::Svg => svg::write(out, &reports)?,
+        AnalyzeFormat::Html => html::write(out, &reports)?,
+        AnalyzeFormat::Markdown => {
+            for r in &reports {
+                markdown::write(out, r)?;
+            }
+        }
         AnalyzeFormat::Text => {
             for r in &reports {
                 analysis_text::write(out, r, style)?;

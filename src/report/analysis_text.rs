@@ -1,9 +1,11 @@
 //! The analysis report for people: the most important finding first, each with the holder's
-//! stack, the evidence, and the waiters grouped by stack — readable in ten seconds.
+//! stack, the evidence, and the waiters grouped by stack — readable in ten seconds. Control
+//! characters from the dump are written as visible escapes: a dump never drives the terminal.
 
 use std::io::{self, Write};
 
 use crate::infer::{Confidence, short};
+use crate::report::esc::visible;
 use crate::report::evidence;
 use crate::report::model::{
     BlockerInfo, DeadlockFinding, Evidence, Finding, GRef, GoroutineInfo, NoHolderFinding, Report, WaiterGroups,
@@ -21,16 +23,16 @@ const IDS_SHOWN: usize = 6;
 /// Writes the report of one dump (built with [`Parts::detail`](crate::report::model::Parts)).
 pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
     let t = Text { r, s: style };
-    let mut title = r.source.clone();
+    let mut title = visible(&r.source).into_owned();
     if r.of > 1 {
         title.push_str(&format!(" (dump {} of {})", r.index + 1, r.of));
     }
-    let name = r.program.as_deref().unwrap_or("unknown program");
+    let name = visible(r.program.as_deref().unwrap_or("unknown program"));
     let n = r.goroutines;
     let goroutines = if n == 1 { "goroutine" } else { "goroutines" };
     writeln!(w, "{}  {}, {}, {n} {goroutines}, {}", style.paint(&title, Paint::Bold), r.kind, name, r.go)?;
     if let Some(reason) = &r.reason {
-        writeln!(w, "  {}", style.paint(reason.lines().next().unwrap_or(""), Paint::Red))?;
+        writeln!(w, "  {}", style.paint(&visible(reason.lines().next().unwrap_or("")), Paint::Red))?;
     }
     if !r.has_findings() {
         writeln!(w, "  {} no goroutine waits for a lock.", style.paint("OK", Paint::Fine))?;
@@ -104,7 +106,7 @@ fn wrap(s: &str, width: usize, indent: &str) -> String {
 }
 
 fn state_text(g: &GoroutineInfo) -> String {
-    let state = words::state(&g.state);
+    let state = visible(words::state(&g.state));
     match g.wait_minutes {
         Some(m) => format!("{state}, {m} minutes"),
         None => state.to_string(),
@@ -129,7 +131,7 @@ impl Text<'_> {
 
     fn lock_name(&self, l: usize) -> String {
         let lock = &self.r.locks[l];
-        format!("{} {}", lock.id, words::describe_lock(lock))
+        format!("{} {}", lock.id, visible(&words::describe_lock(lock)))
     }
 
     fn blocker(&self, w: &mut dyn Write, n: usize, b: &BlockerInfo) -> io::Result<()> {
@@ -137,7 +139,7 @@ impl Text<'_> {
         let conf = if b.has_holder { b.confidence } else { Confidence::Low };
         // A guess is worded as one, in the headline and below it.
         let verb = words::holds_verb(conf);
-        let at = b.at.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
+        let at = b.at.as_deref().map_or(String::new(), |f| format!(" in {}", visible(short(f))));
         let held: Vec<String> = b.holds.iter().map(|&l| words::lock_phrase(&r.locks[l])).collect();
         let ops = words::operations(&b.by_operation, 4);
         let headline = format!(
@@ -148,8 +150,8 @@ impl Text<'_> {
             if b.blocked == 1 { "" } else { "s" },
             if ops.is_empty() { String::new() } else { format!(": {ops}") },
         );
-        self.heading(w, n, "BLOCKING", Paint::Alarm, &headline)?;
-        writeln!(w, "   {}", fit(&format!("[{}] {}", state_text(&b.goroutine), b.route), 97))?;
+        self.heading(w, n, "BLOCKING", Paint::Alarm, &visible(&headline))?;
+        writeln!(w, "   {}", fit(&format!("[{}] {}", visible(&state_text(&b.goroutine)), visible(&b.route)), 97))?;
         writeln!(w, "   its stack ({}):", words::confidence_phrase(conf))?;
         self.stack(w, &b.goroutine)?;
         let me = b.goroutine.goroutine.index;
@@ -236,7 +238,7 @@ impl Text<'_> {
             for h in &lock.candidates {
                 writeln!(w, "     goroutine {}", id_of(h.goroutine))?;
                 for e in &h.evidence {
-                    writeln!(w, "       - {}", evidence::text(e))?;
+                    writeln!(w, "{}", wrap(&format!("- {}", visible(&evidence::text(e))), 100, "       "))?;
                 }
             }
         }
@@ -245,7 +247,7 @@ impl Text<'_> {
 
     fn evidence(&self, w: &mut dyn Write, items: &[Evidence]) -> io::Result<()> {
         for e in items {
-            writeln!(w, "{}", wrap(&format!("- {}", evidence::text(e)), 100, "     "))?;
+            writeln!(w, "{}", wrap(&format!("- {}", visible(&evidence::text(e))), 100, "     "))?;
         }
         Ok(())
     }
@@ -258,7 +260,7 @@ impl Text<'_> {
         // The lock machinery at the top of a waiting stack is one line, not five.
         let mut i = frames.iter().take_while(|f| f.machinery).count();
         if i > 0 && i < frames.len() {
-            let inner = short(&frames[i - 1].func);
+            let inner = visible(short(&frames[i - 1].func));
             writeln!(
                 w,
                 "       {}",
@@ -273,8 +275,8 @@ impl Text<'_> {
             while i + run < frames.len() && frames[i + run].func == f.func {
                 run += 1;
             }
-            let file = f.file.rsplit('/').next().unwrap_or("");
-            let name = short(&f.func);
+            let file = visible(f.file.rsplit('/').next().unwrap_or(""));
+            let name = visible(short(&f.func));
             let times = if run > 1 { format!(" ×{run}") } else { String::new() };
             let text = format!("{name}{times}");
             let loc = s.paint(&format!("{file}:{}", f.line), Paint::Dim);
@@ -299,9 +301,9 @@ impl Text<'_> {
         for g in groups.groups.iter().take(WAITER_GROUPS) {
             let mins = g.longest_wait.map_or(String::new(), |m| format!(", {m}+ min"));
             let read = if g.read { " (read)" } else { "" };
-            let op = g.operation.as_deref().unwrap_or("");
-            writeln!(w, "     {:>5} × {op} [{}{mins}]{read}", g.count, words::state(&g.state))?;
-            writeln!(w, "             {}", fit(&g.route, 87))?;
+            let op = visible(g.operation.as_deref().unwrap_or(""));
+            writeln!(w, "     {:>5} × {op} [{}{mins}]{read}", g.count, visible(words::state(&g.state)))?;
+            writeln!(w, "             {}", fit(&visible(&g.route), 87))?;
             let ids = format!("goroutines {}", words::abbreviate_ids(&g.ids, g.members, IDS_SHOWN));
             writeln!(w, "             {}", self.s.paint(&ids, Paint::Dim))?;
         }

@@ -7,9 +7,10 @@ use std::io::{self, Write};
 use crate::infer::{Confidence, short};
 use crate::report::model::{Node, Report};
 
-/// Escapes a string for a double-quoted DOT label.
+/// Escapes a string for a double-quoted DOT label (control characters made visible: a raw
+/// line break or escape sequence has no business in a label).
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    crate::report::esc::visible(s).replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// Writes the graphs of several reports (built with

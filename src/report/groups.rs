@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::group::{Group, Similarity};
 use crate::infer::short;
 use crate::model::Dump;
+use crate::report::esc::visible;
 
 /// The schema name of `holdup groups --format json`.
 pub const SCHEMA: &str = "holdup.groups/v1";
@@ -116,7 +117,7 @@ pub fn write_text(w: &mut dyn Write, d: &Dump, sim: Similarity, groups: &[Group]
     writeln!(
         w,
         "{}: {total} goroutines in {} groups (similarity: {})",
-        d.source.bold(),
+        visible(&d.source).bold(),
         groups.len(),
         similarity_name(sim)
     )?;
@@ -132,17 +133,17 @@ pub fn write_text(w: &mut dyn Write, d: &Dump, sim: Similarity, groups: &[Group]
             Some((lo, hi)) => format!(", {lo}–{hi} minutes"),
             None => String::new(),
         };
-        writeln!(w, "\n{:>7} × [{}{waits}]", g.count.to_string().bold(), st.join(", "))?;
+        writeln!(w, "\n{:>7} × [{}{waits}]", g.count.to_string().bold(), visible(&st.join(", ")))?;
         writeln!(w, "          {}", format!("goroutines {}", abbreviate_ids(d, &g.members, 8)).dimmed())?;
         let first = &d.goroutines[g.members[0]];
         let n = first.frames.len();
         for f in d.frames(first).take(max_frames) {
-            let file = f.site.file.rsplit('/').next().unwrap_or("");
-            let args = if sim == Similarity::Exact { format!("({})", f.args) } else { String::new() };
+            let file = visible(f.site.file.rsplit('/').next().unwrap_or(""));
+            let args = if sim == Similarity::Exact { format!("({})", visible(f.args)) } else { String::new() };
             writeln!(
                 w,
                 "          {:<64} {}",
-                format!("{}{args}", short(&f.func.full)),
+                format!("{}{args}", visible(short(&f.func.full))),
                 format!("{file}:{}", f.site.line).dimmed()
             )?;
         }
@@ -151,7 +152,7 @@ pub fn write_text(w: &mut dyn Write, d: &Dump, sim: Similarity, groups: &[Group]
         }
         if let Some(c) = &first.created_by {
             let (func, _) = d.created_by(c);
-            writeln!(w, "          {}", format!("created by {}", short(&func.full)).dimmed())?;
+            writeln!(w, "          {}", format!("created by {}", visible(short(&func.full))).dimmed())?;
         }
     }
     writeln!(w)
@@ -179,13 +180,13 @@ pub fn write_shapes(
     for g in groups.iter().take(max) {
         let first = g.members[0];
         let gr = &d.goroutines[first];
-        let path: Vec<&str> = d
+        let path: Vec<std::borrow::Cow<'_, str>> = d
             .frames(gr)
             .filter(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime())
             .take(4)
-            .map(|f| short(&f.func.full))
+            .map(|f| visible(short(&f.func.full)))
             .collect();
-        let state = state_of(d, first);
+        let state = visible(state_of(d, first));
         let mins = g.members.iter().filter_map(|&i| d.goroutines[i].wait_minutes).max();
         let mins = mins.map_or(String::new(), |m| format!(", {m}+ min"));
         writeln!(w, "     {:>5} × [{state}{mins}]{} {}", g.count, note(first), path.join(" ← "))?;

@@ -19,7 +19,7 @@ use hashbrown::HashMap;
 use serde::{Serialize, Serializer};
 
 use crate::analysis::{Analysis, Blocker};
-use crate::group::{Similarity, group};
+use crate::group::{Group, Similarity, group};
 use crate::infer::{self, Confidence};
 use crate::locks::{Lock, LockKind, Mode};
 use crate::model::Dump;
@@ -36,11 +36,13 @@ pub struct Parts {
     pub detail: bool,
     /// The wait-for graph's nodes and edges (DOT, SVG, HTML).
     pub graph: bool,
+    /// Every goroutine of the dump folded into groups of the same functions (HTML).
+    pub groups: bool,
 }
 
 impl Parts {
     /// Everything.
-    pub const ALL: Parts = Parts { detail: true, graph: true };
+    pub const ALL: Parts = Parts { detail: true, graph: true, groups: true };
 }
 
 /// Everything holdup concludes about one dump.
@@ -75,6 +77,32 @@ pub struct Report {
     pub hidden_locks: usize,
     /// The wait-for graph; only with [`Parts::graph`].
     pub graph: Option<Graph>,
+    /// Every goroutine folded into groups of the same functions, largest first; only with
+    /// [`Parts::groups`].
+    pub groups: Vec<GroupInfo>,
+}
+
+/// Goroutines with the same functions on their stacks.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupInfo {
+    /// How many goroutines (pprof `debug=1` records count many).
+    pub count: u64,
+    /// How many records of the dump.
+    pub members: usize,
+    /// Goroutines per state as printed, most first.
+    pub states: Vec<(String, u64)>,
+    /// The shortest and longest wait, in minutes, when printed.
+    pub wait_minutes: Option<(u32, u32)>,
+    /// The first members' ids (up to [`IDS_KEPT`]).
+    pub ids: Vec<Option<u64>>,
+    /// The first member's frames, innermost first.
+    pub frames: Vec<FrameInfo>,
+    /// The function that started the first member, if printed (full name).
+    pub created_by: Option<String>,
+    /// Locks its members wait for (indices into [`Report::locks`]).
+    pub waits_for: Vec<usize>,
+    /// Locks its members are the best holders of.
+    pub holds: Vec<usize>,
 }
 
 /// A goroutine named in a report: its index in the dump and the id it printed.
@@ -457,6 +485,8 @@ pub enum Node {
         blocker: bool,
         /// Part of a deadlock cycle.
         in_deadlock: bool,
+        /// The group of [`Report::groups`] it belongs to, when those are built.
+        in_group: Option<usize>,
     },
     /// Waiters of one lock that hold nothing, with the same functions on their stacks.
     Waiters {
@@ -470,6 +500,10 @@ pub enum Node {
         top: Option<String>,
         /// The first one's state as printed.
         state: String,
+        /// The first one (goroutine index).
+        first: usize,
+        /// The first one's group in [`Report::groups`], when those are built.
+        in_group: Option<usize>,
     },
 }
 
@@ -583,6 +617,8 @@ impl Report {
         shown.sort_unstable();
         shown.dedup();
 
+        let mut graph = parts.graph.then(|| b.graph());
+        let groups = if parts.groups { b.groups(graph.as_mut()) } else { Vec::new() };
         let program = parts.detail.then(|| {
             let p = crate::report::summary::program_of(d);
             p.name.or(p.module)
@@ -598,7 +634,8 @@ impl Report {
             goroutines: d.goroutine_count(),
             warnings: d.warnings.len() as u64 + d.warnings_dropped,
             hidden_locks: a.locks.len().saturating_sub(shown.len()),
-            graph: parts.graph.then(|| b.graph()),
+            graph,
+            groups,
             locks,
             findings,
             deadlock_blockers,
@@ -658,17 +695,55 @@ impl Builder<'_, '_> {
             goroutine: self.gref(g),
             state: d.state(gr).to_string(),
             wait_minutes: gr.wait_minutes,
-            frames: d
-                .frames(gr)
-                .map(|f| FrameInfo {
-                    func: f.func.full.clone(),
-                    file: f.site.file.clone(),
-                    line: f.site.line,
-                    library: f.func.is_stdlib() || f.func.is_sync_or_runtime(),
-                    machinery: matches!(f.func.package(), "runtime" | "sync" | "internal/sync"),
-                })
-                .collect(),
+            frames: self.frames(g),
         }
+    }
+
+    fn frames(&self, g: usize) -> Vec<FrameInfo> {
+        frames_of(self.d, g)
+    }
+
+    /// Every goroutine folded by the functions on its stack; graph nodes learn their group.
+    fn groups(&self, graph: Option<&mut Graph>) -> Vec<GroupInfo> {
+        let (a, d) = (self.a, self.d);
+        let all: Vec<usize> = (0..d.goroutines.len()).collect();
+        let groups = group(d, &all, Similarity::Lines);
+        let mut group_of = vec![u32::MAX; d.goroutines.len()];
+        for (k, g) in groups.iter().enumerate() {
+            for &m in &g.members {
+                group_of[m] = k as u32;
+            }
+        }
+        let mut waits_for: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+        let mut holds: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+        for (li, l) in a.locks.iter().enumerate() {
+            for &(g, _) in &l.waiters {
+                waits_for[group_of[g] as usize].push(li);
+            }
+            if let Some(h) = a.holders[li].first() {
+                holds[group_of[h.goroutine] as usize].push(li);
+            }
+        }
+        if let Some(graph) = graph {
+            for n in &mut graph.nodes {
+                match n {
+                    Node::Goroutine { goroutine, in_group, .. } => *in_group = Some(group_of[goroutine.index] as usize),
+                    Node::Waiters { first, in_group, .. } => *in_group = Some(group_of[*first] as usize),
+                    Node::Lock { .. } => {}
+                }
+            }
+        }
+        groups
+            .iter()
+            .zip(waits_for.iter_mut().zip(holds.iter_mut()))
+            .map(|(g, (waits, held))| {
+                waits.sort_unstable();
+                waits.dedup();
+                held.sort_unstable();
+                held.dedup();
+                GroupInfo { waits_for: std::mem::take(waits), holds: std::mem::take(held), ..group_info(d, g) }
+            })
+            .collect()
     }
 
     fn blocker(&self, bl: &Blocker) -> BlockerInfo {
@@ -775,6 +850,7 @@ impl Builder<'_, '_> {
                     top: self.top(g),
                     blocker: blockers.contains(&g),
                     in_deadlock: in_deadlock.contains(&g),
+                    in_group: None,
                 });
                 nodes.len() - 1
             })
@@ -800,6 +876,8 @@ impl Builder<'_, '_> {
                         count: grp.count,
                         top: self.top(first),
                         state: d.state(&d.goroutines[first]).to_string(),
+                        first,
+                        in_group: None,
                     });
                     (nodes.len() - 1, mode == Mode::Read)
                 })
@@ -807,5 +885,47 @@ impl Builder<'_, '_> {
             edges.push(LockEdges { held_by, waiters, groups });
         }
         Graph { nodes, locks: edges }
+    }
+}
+
+/// The frames of goroutine `g`, innermost first.
+fn frames_of(d: &Dump, g: usize) -> Vec<FrameInfo> {
+    d.frames(&d.goroutines[g])
+        .map(|f| FrameInfo {
+            func: f.func.full.clone(),
+            file: f.site.file.clone(),
+            line: f.site.line,
+            library: f.func.is_stdlib() || f.func.is_sync_or_runtime(),
+            machinery: matches!(f.func.package(), "runtime" | "sync" | "internal/sync"),
+        })
+        .collect()
+}
+
+/// One group of goroutines as a report shows it (with no locks: [`Report::build`] adds
+/// those). Also what `holdup groups --format collapsed` writes.
+pub fn group_info(d: &Dump, g: &Group) -> GroupInfo {
+    let first = g.members[0];
+    let gr = &d.goroutines[first];
+    let mut states: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut wait: Option<(u32, u32)> = None;
+    for &m in &g.members {
+        let x = &d.goroutines[m];
+        *states.entry(d.state(x)).or_default() += u64::from(x.count);
+        if let Some(w) = x.wait_minutes {
+            wait = Some(wait.map_or((w, w), |(lo, hi)| (lo.min(w), hi.max(w))));
+        }
+    }
+    let mut states: Vec<(String, u64)> = states.into_iter().map(|(s, n)| (s.to_string(), n)).collect();
+    states.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+    GroupInfo {
+        count: g.count,
+        members: g.members.len(),
+        states,
+        wait_minutes: wait,
+        ids: g.members.iter().take(IDS_KEPT).map(|&i| d.goroutines[i].id).collect(),
+        frames: frames_of(d, first),
+        created_by: gr.created_by.as_ref().map(|c| d.created_by(c).0.full.clone()),
+        waits_for: Vec::new(),
+        holds: Vec::new(),
     }
 }
