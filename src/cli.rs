@@ -411,6 +411,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Runs a command line (`args` without the program's name) with its output to `out`, for
+/// callers that drive holdup as a whole (the fuzz targets): the same path as the binary,
+/// whatever the modules behind it look like. Colour is off; bad arguments are an error.
+pub fn run_args(args: &[&str], out: &mut dyn Write) -> io::Result<ExitCode> {
+    let argv = std::iter::once("holdup").chain(args.iter().copied());
+    let cli = Cli::try_parse_from(argv).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    crate::set_read_options(crate::ReadOptions {
+        max_input_size: cli.max_input_size,
+        max_line_length: usize::try_from(cli.max_line_length).unwrap_or(usize::MAX).max(64),
+    });
+    run(cli, Style { color: false }, out)
+}
+
 /// Loads every input, reporting unreadable ones on stderr; `ok` is false if any failed.
 struct Loaded {
     dumps: Vec<Dump>,

@@ -31,7 +31,7 @@ use crate::era;
 use crate::escape::Unescaper;
 use crate::input::Line;
 use crate::model::{Dump, DumpKind};
-use crate::parse::{DumpBuilder, End, Fed, parse_header, split_call, trim_indent};
+use crate::parse::{DumpBuilder, End, Fed, parse_header, split_call, trim_indent, unglue_header};
 
 const BEGIN_MARKER: &[u8] = b"=== BEGIN goroutine stack dump ===";
 const END_MARKER: &[u8] = b"=== END goroutine stack dump ===";
@@ -322,6 +322,12 @@ impl Extractor {
         {
             o.b.reserve_for(room);
         }
+    }
+
+    /// Sets the longest line read as dump text (see [`crate::ReadOptions::max_line_length`]),
+    /// which bounds a line decoded from a logged dump too.
+    pub fn max_line(&mut self, bytes: usize) {
+        self.max_line = bytes;
     }
 
     /// An extractor for a chunk that starts at a goroutine header in the middle of a bare
@@ -711,7 +717,15 @@ impl Extractor {
         let mut from = 0;
         while let Some(p) = memchr::memmem::find(&text[from..], b"goroutine ") {
             let at = from + p;
-            if at > 0 && (text[at - 1] == b'n' || text[at - 1] == b'"') && escaped_header_at(&text[at..]) {
+            // After `\n` or the opening quote of a message; or at the start of the text or
+            // after a space: a fragment of a logged dump pasted without its `msg="` wrapper,
+            // perhaps behind a journald prefix (`escaped_header_at` then demands the `\n`).
+            let before = if at > 0 { text[at - 1] } else { b' ' };
+            if matches!(before, b'n' | b'"' | b' ' | b'\t') && escaped_header_at(&text[at..]) {
+                if matches!(before, b' ' | b'\t') && !escaped_header_then_newline(&text[at..]) {
+                    from = at + 10;
+                    continue;
+                }
                 self.begin_escaped(text, at, l.number, l.offset);
                 self.after_escaped_piece(l.partial);
                 return true;
@@ -898,16 +912,29 @@ fn escaped_header_at(s: &[u8]) -> bool {
     head.ends_with(b":") && parse_header(head).is_some()
 }
 
+/// Whether `s` (starting at `goroutine `) is a header followed by a literal `\n`.
+fn escaped_header_then_newline(s: &[u8]) -> bool {
+    let end = s.iter().position(|&c| c == b'\\').unwrap_or(s.len());
+    s[end..].starts_with(b"\\n") || s[end..].starts_with(b"\\\\n")
+}
+
 /// Finds `goroutine N [...]:` at the end of a line behind some prefix; returns where the
 /// header starts.
 fn find_prefixed_header(raw: &[u8]) -> Option<usize> {
-    if raw.last() != Some(&b':') {
+    // A header ends its line, unless a function line was glued to it (e-mail quoting).
+    let glued = raw.last() != Some(&b':');
+    if glued && raw.last() != Some(&b')') {
         return None;
     }
     let mut from = 0;
     while let Some(p) = memchr::memmem::find(&raw[from..], b"goroutine ") {
         let at = from + p;
-        if parse_header(&raw[at..]).is_some() {
+        let found = if glued {
+            unglue_header(&raw[at..]).is_some_and(|(_, rest)| split_call(rest).is_some())
+        } else {
+            parse_header(&raw[at..]).is_some()
+        };
+        if found {
             return Some(at);
         }
         from = at + 10;

@@ -273,48 +273,10 @@ impl<S: Source> LineReader<S> {
             return Ok(());
         }
         let from = self.end;
-        push_newlines(&self.src.window()[from..from + n], from as u32, &mut self.newlines);
+        crate::bytes::push_newlines(&self.src.window()[from..from + n], from as u32, &mut self.newlines);
         self.end += n;
         Ok(())
     }
-}
-
-/// Appends to `out` the position (plus `base`) of every `\n` in `bytes`.
-///
-/// Dump lines average 55 bytes, and on lines that short `memchr`'s per-match setup costs
-/// more than its search: a 192 MB dump took 33 ms through `memchr_iter`. Comparing 64 bytes
-/// at a time into one bit mask and walking its set bits takes 17 ms.
-fn push_newlines(bytes: &[u8], base: u32, out: &mut Vec<u32>) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: SSE2 is part of the x86_64 baseline, so every x86_64 CPU has it.
-        unsafe { push_newlines_sse2(bytes, base, out) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    out.extend(memchr::memchr_iter(b'\n', bytes).map(|p| base + p as u32));
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn push_newlines_sse2(bytes: &[u8], base: u32, out: &mut Vec<u32>) {
-    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8};
-    let newline = _mm_set1_epi8(b'\n' as i8);
-    let mask16 = |b: &[u8]| {
-        let half = |r: std::ops::Range<usize>| i64::from_le_bytes(b[r].try_into().expect("8 bytes"));
-        let v = _mm_set_epi64x(half(8..16), half(0..8));
-        u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)) as u16)
-    };
-    let mut chunks = bytes.chunks_exact(64);
-    let mut at = base;
-    for c in &mut chunks {
-        let mut mask = mask16(&c[..16]) | mask16(&c[16..32]) << 16 | mask16(&c[32..48]) << 32 | mask16(&c[48..]) << 48;
-        while mask != 0 {
-            out.push(at + mask.trailing_zeros());
-            mask &= mask - 1;
-        }
-        at += 64;
-    }
-    out.extend(memchr::memchr_iter(b'\n', chunks.remainder()).map(|p| at + p as u32));
 }
 
 #[cfg(test)]
@@ -394,7 +356,7 @@ mod tests {
             for base in [0u32, 17] {
                 let bytes = &text[..len.min(text.len())];
                 let mut got = Vec::new();
-                super::push_newlines(bytes, base, &mut got);
+                crate::bytes::push_newlines(bytes, base, &mut got);
                 let want: Vec<u32> = memchr::memchr_iter(b'\n', bytes).map(|p| base + p as u32).collect();
                 assert_eq!(got, want, "length {len}");
             }

@@ -16,9 +16,33 @@
 //! assert_eq!(d.state(g), "running");
 //! assert_eq!(d.frames(g).next().unwrap().func.full, "main.main");
 //! ```
+//!
+//! Reading a file with [`read`] and printing who holds each contended lock:
+//!
+//! ```
+//! use holdup::{Input, ReadOptions, read};
+//! let path = "testdata/corpus/gen/S1-seed-volume-remove/go1.19.8/goroutine-stacks-2026-11-27T050236Z.log";
+//! let dumps = read(Input::Path(path), &ReadOptions::default()).unwrap();
+//! let d = &dumps[0];
+//! let a = holdup::analysis::analyze(d);
+//! for (lock, holders) in a.locks.iter().zip(&a.holders) {
+//!     match holders.first() {
+//!         Some(h) => println!(
+//!             "{} is held by goroutine {:?} ({:?} confidence)",
+//!             lock.describe(d),
+//!             d.goroutines[h.goroutine].id,
+//!             h.confidence
+//!         ),
+//!         None => println!("{}: no live holder found", lock.describe(d)),
+//!     }
+//! }
+//! let first = a.holders[0].first().expect("the volume lock has a holder");
+//! assert_eq!(d.goroutines[first.goroutine].id, Some(197));
+//! ```
 
 pub mod alloc;
 pub mod analysis;
+pub mod bytes;
 pub mod cache;
 pub mod capture;
 pub mod check;
@@ -72,7 +96,8 @@ impl Default for ReadOptions {
     }
 }
 
-/// The options the `read_*` functions use, set once by the command line.
+/// The options the `read_*` functions use (not [`read`], which is given its own), set once
+/// by the command line.
 static READ_OPTIONS: std::sync::OnceLock<ReadOptions> = std::sync::OnceLock::new();
 
 /// Sets the limits every later read in this process uses (the command line's
@@ -87,22 +112,72 @@ pub fn read_options() -> ReadOptions {
     READ_OPTIONS.get().copied().unwrap_or_default()
 }
 
+/// Where [`read`] takes its dumps from.
+pub enum Input<'a> {
+    /// A file, or `-` for standard input; gzip is recognised by its content. A large plain
+    /// file is read on every core.
+    Path(&'a str),
+    /// Bytes in memory, named `name` in messages; gzip is recognised by its content. Plain
+    /// text is read in place, without a copy.
+    Bytes {
+        /// The bytes.
+        bytes: &'a [u8],
+        /// The name used in messages and in [`Dump::source`].
+        name: &'a str,
+    },
+    /// Any reader of text already decompressed (a socket, an HTTP body), named `name`.
+    Reader {
+        /// The reader.
+        reader: Box<dyn Read + Send + 'a>,
+        /// The name used in messages and in [`Dump::source`].
+        name: &'a str,
+    },
+}
+
+/// Reads every dump in `input` within the limits of `opts`. Fails on an I/O error, and with
+/// [`ErrorKind::NoDump`] when the input holds no dump (or [`ErrorKind::TooLarge`] when its
+/// first `max_input_size` bytes hold none).
+///
+/// ```
+/// use holdup::{Input, ReadOptions, read};
+/// let text = b"goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\n";
+/// let dumps = read(Input::Bytes { bytes: text, name: "paste" }, &ReadOptions::default()).unwrap();
+/// assert_eq!(dumps[0].goroutines.len(), 1);
+/// ```
+pub fn read(input: Input<'_>, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
+    let (dumps, name) = match input {
+        Input::Path(path) => return read_path_with(path, regular_file_size(path), opts),
+        Input::Bytes { bytes, name } => (read_bytes(bytes, name, opts)?, name),
+        Input::Reader { reader, name } => (read_sized(reader, name, 0, opts)?, name),
+    };
+    if dumps.is_empty() {
+        return Err(Error::new(name, ErrorKind::NoDump));
+    }
+    Ok(dumps)
+}
+
 /// Reads every dump in `reader` (already decompressed), naming the input `source` in
 /// messages. Fails only on I/O errors; an input without any dump yields an empty list.
 pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Error> {
-    read_sized(reader, source, 0)
+    read_sized(reader, source, 0, &read_options())
 }
 
 /// [`read_dumps_from`] for an input of about `size_hint` bytes (0: unknown).
-fn read_sized<R: Read>(reader: R, source: &str, size_hint: u64) -> Result<Vec<Dump>, Error> {
-    read_lines(input::LineReader::new(reader, read_options().max_line_length), source, size_hint)
+fn read_sized<R: Read>(reader: R, source: &str, size_hint: u64, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
+    read_lines(input::LineReader::new(reader, opts.max_line_length), source, size_hint, opts)
 }
 
 /// Reads every dump in the lines of `lines`, from an input of about `size_hint` bytes.
-fn read_lines<S: input::Source>(lines: input::LineReader<S>, source: &str, size_hint: u64) -> Result<Vec<Dump>, Error> {
+fn read_lines<S: input::Source>(
+    lines: input::LineReader<S>,
+    source: &str,
+    size_hint: u64,
+    opts: &ReadOptions,
+) -> Result<Vec<Dump>, Error> {
     let mut ex = extract::Extractor::new(source);
     ex.size_hint(size_hint);
-    let limit = read_options().max_input_size;
+    ex.max_line(opts.max_line_length);
+    let limit = opts.max_input_size;
     if feed_lines(lines.with_limit(limit), &mut ex, source)? {
         let mut dumps = ex.finish();
         let Some(last) = dumps.last_mut() else {
@@ -148,25 +223,30 @@ fn starts_gzip(path: &str) -> bool {
 /// Reads a large plain file on every core (see [`split`]); `None` when the file is small,
 /// not a regular plain file (`file_size` is its size if it is one), or its pieces could not
 /// be stitched.
-fn parallel_read(path: &str, file_size: Option<u64>) -> Result<Option<Vec<Dump>>, Error> {
+fn parallel_read(path: &str, file_size: Option<u64>, opts: &ReadOptions) -> Result<Option<Vec<Dump>>, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // A file over the size limit is read in one piece, which stops at the limit.
-    let max = read_options().max_input_size;
-    let Some(size) = file_size.filter(|&s| s >= split::MIN_PARALLEL_BYTES && s <= max && threads >= 2) else {
+    let Some(size) = file_size.filter(|&s| s >= split::MIN_PARALLEL_BYTES && s <= opts.max_input_size && threads >= 2)
+    else {
         return Ok(None);
     };
-    split::read_parallel(path, size, threads)
+    split::read_parallel(path, size, threads, opts.max_line_length)
 }
 
-/// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic.
+/// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic. An
+/// input without any dump yields an empty list.
 pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
+    read_bytes(bytes, source, &read_options())
+}
+
+fn read_bytes(bytes: &[u8], source: &str, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
     if bytes.starts_with(&input::GZIP_MAGIC) {
         let reader = input::sniff_gzip(Box::new(bytes)).map_err(|e| Error::io(source, e))?;
         // The compressed size says little of the text's: the tables are sized as for a pipe.
-        return read_sized(reader, source, 0);
+        return read_sized(reader, source, 0, opts);
     }
     // Plain text is read in place: lines borrow `bytes`, nothing is copied.
-    read_lines(input::LineReader::from_slice(bytes, read_options().max_line_length), source, bytes.len() as u64)
+    read_lines(input::LineReader::from_slice(bytes, opts.max_line_length), source, bytes.len() as u64, opts)
 }
 
 /// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
@@ -183,16 +263,20 @@ pub fn regular_file_size(path: &str) -> Option<u64> {
 /// [`read_path`] for a path whose [`regular_file_size`] the caller has already asked (a
 /// fleet of small files is not asked twice).
 pub fn read_path_sized(path: &str, size: Option<u64>) -> Result<Vec<Dump>, Error> {
+    read_path_with(path, size, &read_options())
+}
+
+fn read_path_with(path: &str, size: Option<u64>, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
     // The size says whether to split the file and how large to make the tables. A large
     // compressed file is read as a pipe is, its size unknown: the compressed size says
     // little of the text's. (A small one keeps it as a hint, which spares every small file
     // of a fleet a second open.)
     let file_size = size.filter(|&s| s < split::MIN_PARALLEL_BYTES || !starts_gzip(path));
-    let dumps = match parallel_read(path, file_size)? {
+    let dumps = match parallel_read(path, file_size, opts)? {
         Some(dumps) => dumps,
         None => {
             let reader = input::open(path).map_err(|e| Error::io(path, e))?;
-            read_sized(reader, path, file_size.unwrap_or(0))?
+            read_sized(reader, path, file_size.unwrap_or(0), opts)?
         }
     };
     if dumps.is_empty() {

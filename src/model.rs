@@ -13,6 +13,8 @@
 use std::fmt;
 use std::ops::Range;
 
+pub use crate::bytes::may_print_reliable_word;
+
 /// Where a dump was found in its input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Span {
@@ -353,87 +355,6 @@ impl<'a> ArgWords<'a> {
     pub fn within(text: &'a [u8], range: Range<usize>) -> Self {
         ArgWords { s: text, i: range.start, end: range.end.min(text.len()), depth: 0, index: 0, group_start: false }
     }
-}
-
-/// Whether the argument list `args` may print a reliable word, one without the trailing `?`.
-/// `false` means it surely prints none, so a caller that only wants reliable words can skip
-/// reading it; `true` only that it is worth reading (lists of 64 bytes or more are not
-/// examined).
-///
-/// Since Go 1.17 nine frames in ten print only `?` words, and the holder index reads every
-/// frame of a dump: 30 MB of argument text at 100k goroutines. The parser asks this of each
-/// list while it is in cache and keeps the answer in [`FrameRec`]; rather than read words one
-/// by one, it marks in bit masks the bytes that are `0`, `x`, `?` and hex digits, then finds
-/// where each `0x` word ends by letting a carry run through its digits.
-pub fn may_print_reliable_word(args: &[u8]) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: SSE2 is part of the x86_64 baseline, so every x86_64 CPU has it.
-        unsafe { may_print_reliable_word_sse2(args) }
-    }
-    // Elsewhere every list is left to the caller, which reads its words once.
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        let _ = args;
-        true
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn may_print_reliable_word_sse2(args: &[u8]) -> bool {
-    use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set_epi64x, _mm_set1_epi8,
-    };
-    let len = args.len();
-    // Masks are 64 bits and a word's end is the bit after its digits.
-    if len >= 64 {
-        return true;
-    }
-    let word = |at: usize| u64::from_le_bytes(args[at..at + 8].try_into().expect("8 bytes"));
-    let set = |c: u8| _mm_set1_epi8(c as i8);
-    let (mut hex, mut x, mut zero, mut question) = (0u64, 0u64, 0u64, 0u64);
-    // Marks the bytes of `v`; `keep` of its top bytes go to bit `at` on.
-    let mut mark = |v: __m128i, keep: usize, at: usize| {
-        let between = |v, lo: u8, hi: u8| _mm_and_si128(_mm_cmpgt_epi8(v, set(lo - 1)), _mm_cmplt_epi8(v, set(hi + 1)));
-        // Bytes of 0x80 and above compare as negative, below every bound.
-        let lower = _mm_or_si128(v, set(0x20));
-        let h = _mm_or_si128(between(v, b'0', b'9'), between(lower, b'a', b'f'));
-        let bits = |m| u64::from(_mm_movemask_epi8(m) as u16 >> (16 - keep)) << at;
-        hex |= bits(h);
-        x |= bits(_mm_cmpeq_epi8(v, set(b'x')));
-        zero |= bits(_mm_cmpeq_epi8(v, set(b'0')));
-        question |= bits(_mm_cmpeq_epi8(v, set(b'?')));
-    };
-    // Loads stay inside the list and never go through memory: a list shorter than 16 bytes
-    // is put together from two overlapping 8-byte (or 4-byte) reads, and a last partial
-    // chunk is read as the list's last 16 bytes, whose top bytes are kept.
-    if len >= 16 {
-        for k in 0..len / 16 {
-            mark(_mm_set_epi64x(word(16 * k + 8) as i64, word(16 * k) as i64), 16, 16 * k);
-        }
-        if !len.is_multiple_of(16) {
-            mark(_mm_set_epi64x(word(len - 8) as i64, word(len - 16) as i64), len % 16, len - len % 16);
-        }
-    } else {
-        let (lo, hi) = match len {
-            8.. => (word(0), word(len - 8).checked_shr(8 * (16 - len) as u32).unwrap_or(0)),
-            4.. => {
-                let half = |at: usize| u64::from(u32::from_le_bytes(args[at..at + 4].try_into().expect("4 bytes")));
-                (half(0) | half(len - 4) << (8 * (len - 4)), 0)
-            }
-            _ => (args.iter().rev().fold(0, |acc, &b| acc << 8 | u64::from(b)), 0),
-        };
-        mark(_mm_set_epi64x(hi as i64, lo as i64), 16, 0);
-    }
-    let inside = (1u64 << len) - 1;
-    let hex = hex & inside;
-    // The first digit of every `0x` word; it starts a run of digits, as `x` is not one.
-    let first = ((x & (zero << 1)) << 1) & hex;
-    // Adding it carries through the run to the bit just after it: where the word ends.
-    let ends = hex.wrapping_add(first) & !hex;
-    ends & !(question & inside) != 0
 }
 
 /// Per byte: its value as a hex digit, or [`NOT_HEX`].

@@ -256,7 +256,10 @@ impl DumpBuilder {
             b'\t' | b' ' | b'\\' if self.in_body() => self.feed_indented(line, number),
             b'g' if line.starts_with(b"goroutine ") => match parse_header(line) {
                 Some(h) => self.header(h, number),
-                None => self.other(line, number),
+                None => match unglue_header(line) {
+                    Some((h, rest)) => self.glued_header(h, rest, number),
+                    None => self.other(line, number),
+                },
             },
             b'c' if line.starts_with(b"created by ") && self.in_body() => {
                 let (name, parent) = parse_created_by(&line[11..]);
@@ -308,8 +311,43 @@ impl DumpBuilder {
         self.feed(line, number)
     }
 
+    /// A header with the function line glued to it (`…5940 minutes]:github.com/x.F(…)`):
+    /// both are read.
+    #[inline(never)]
+    fn glued_header(&mut self, h: Header<'_>, rest: &[u8], number: u64) -> Fed {
+        let fed = self.header(h, number);
+        if fed == Fed::Consumed {
+            self.note_glued();
+            self.other(rest, number);
+        }
+        fed
+    }
+
+    /// A file line with the next function line glued to it
+    /// (`…/kill.go:162 +0x215github.com/x.F(…)`): the frame is finished and the next begun.
+    /// Tried only once a line failed to read as it stands.
+    #[inline(never)]
+    fn glued_file_line(&mut self, text: &[u8], number: u64) -> bool {
+        let Some((file, call)) = unglue_file_line(text) else { return false };
+        let Some((name, args)) = split_call(call) else { return false };
+        self.finish_call(Some(file));
+        self.start_call_with_args(name, args, number, Call::Frame);
+        self.note_glued();
+        true
+    }
+
+    fn note_glued(&mut self) {
+        if !self.d.wrapping.iter().any(|w| w == GLUED_LINES) {
+            self.d.wrapping.push(GLUED_LINES.to_string());
+        }
+    }
+
     /// A line that is neither a header nor indented: a function line or something unknown.
     fn other(&mut self, line: &[u8], number: u64) -> Fed {
+        if self.pending.is_some() && self.in_body() && line.first() == Some(&b'/') && self.glued_file_line(line, number)
+        {
+            return Fed::Consumed;
+        }
         if let Some((name, args)) = split_call(line) {
             if self.in_body() {
                 self.start_call_with_args(name, args, number, Call::Frame);
@@ -378,6 +416,9 @@ impl DumpBuilder {
         {
             let file = if p == 0 { &b"?"[..] } else { &text[..p - 1] };
             self.finish_call(Some(file));
+            return Fed::Consumed;
+        }
+        if self.pending.is_some() && self.glued_file_line(text, number) {
             return Fed::Consumed;
         }
         // Damaged pastes indent function lines too.
@@ -607,7 +648,13 @@ impl DumpBuilder {
         }
         let id = FuncId(self.d.funcs.len() as u32);
         let name = name.into_owned();
-        let shown = crate::escape::visible(&name).into_owned();
+        let mut shown = crate::escape::visible(&name).into_owned();
+        if let Some(fixed) = unmarkdown_receiver(&shown) {
+            shown = fixed;
+            if !self.d.wrapping.iter().any(|w| w == MARKDOWN_STARS) {
+                self.d.wrapping.push(MARKDOWN_STARS.to_string());
+            }
+        }
         self.func_index.insert(name, id);
         self.d.funcs.push(Func::new(shown));
         id
@@ -633,6 +680,18 @@ impl DumpBuilder {
         }
         if line.is_empty() {
             self.end_body();
+            return Fed::Consumed;
+        }
+        // --      (`grep -C`'s separator: the records around it were cut by the filter)
+        if line == b"--" {
+            self.end_body();
+            if !self.d.wrapping.iter().any(|w| w == GREP_CONTEXT) {
+                self.d.wrapping.push(GREP_CONTEXT.to_string());
+                self.warn(
+                    number,
+                    "a `--` line: the profile was filtered with `grep -C`, so records may be missing or cut",
+                );
+            }
             return Fed::Consumed;
         }
         // 1 @ 0x55b008e939d6 0x55b008ea37d2 …
@@ -861,6 +920,99 @@ pub(crate) fn parse_labels(body: &[u8]) -> Option<Vec<(String, String)>> {
         }
     }
     Some(out)
+}
+
+/// The note on a pprof profile filtered by `grep -C`.
+const GREP_CONTEXT: &str = "filtered by grep (`--` between records)";
+
+/// The note on a dump whose lines were glued together.
+const GLUED_LINES: &str = "lines glued together (e-mail quoting?): split again";
+
+/// A header with text glued after its colon: the header and the text. Only the first few
+/// colons after the bracket are tried, so a line of colons costs no more than one.
+pub(crate) fn unglue_header(line: &[u8]) -> Option<(Header<'_>, &[u8])> {
+    let close = memchr::memchr(b']', line)?;
+    memchr::memchr_iter(b':', &line[close..]).take(4).find_map(|p| {
+        let end = close + p + 1;
+        let rest = &line[end..];
+        if rest.is_empty() || rest[0] == b' ' {
+            return None;
+        }
+        Some((parse_header(&line[..end])?, rest))
+    })
+}
+
+/// First path elements of Go packages, to tell where a glued function name starts after
+/// the hex digits of a pc offset (`+0x2fdatabase/sql.…`: `2f`, not `2fda`).
+const PACKAGE_STARTS: &[&[u8]] = &[
+    b"github.com/",
+    b"golang.org/",
+    b"google.golang.org/",
+    b"gopkg.in/",
+    b"k8s.io/",
+    b"go.",
+    b"gitlab.com/",
+    b"bufio.",
+    b"bytes.",
+    b"context.",
+    b"crypto/",
+    b"database/",
+    b"encoding/",
+    b"errors.",
+    b"fmt.",
+    b"internal/",
+    b"io.",
+    b"io/",
+    b"log.",
+    b"main.",
+    b"net.",
+    b"net/",
+    b"os.",
+    b"os/",
+    b"reflect.",
+    b"runtime.",
+    b"runtime/",
+    b"strings.",
+    b"sync.",
+    b"sync/",
+    b"syscall.",
+    b"testing.",
+    b"time.",
+];
+
+/// Splits a file line glued to the next function line: `/x/kill.go:162 +0x215github.com/…`
+/// or, without a pc offset, `/x/kill.go:162github.com/…`. Returns (file line, the rest).
+fn unglue_file_line(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = memchr::memrchr(b':', &text[..memchr::memchr(b'(', text)?])?;
+    let digits = text[colon + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || !looks_like_path(&text[..colon]) {
+        return None;
+    }
+    let after_line = colon + 1 + digits;
+    let rest = &text[after_line..];
+    let Some(hex) = rest.strip_prefix(b" +0x") else {
+        // No pc offset: the function's first letter follows the line number.
+        return rest.first().is_some_and(|c| c.is_ascii_alphabetic()).then(|| text.split_at(after_line));
+    };
+    let start = after_line + 4;
+    let run = hex.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    // The function begins inside or after the hex digits: a known package root decides,
+    // else every hex digit is the offset's.
+    let split = (1..=run)
+        .find(|&k| PACKAGE_STARTS.iter().any(|p| hex[k..].starts_with(p)))
+        .or_else(|| (run > 0 && hex.get(run).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')).then_some(run))?;
+    Some(text.split_at(start + split))
+}
+
+/// The note on a dump whose pointer receivers lost their `*` to markdown.
+const MARKDOWN_STARS: &str = "markdown turned `*` into `_` in receivers: read back as `*`";
+
+/// `sync.(*RWMutex).Lock` from `sync.(_RWMutex).Lock`: GitHub markdown pairs the stars of
+/// two pointer receivers as emphasis and some renderers write them back as underscores. A
+/// Go type name may begin with `_`, but a pointer receiver printed by the runtime always
+/// reads `(*`, and a value receiver has no parentheses: `(_` is always the damage.
+fn unmarkdown_receiver(name: &str) -> Option<String> {
+    name.contains(".(_").then(|| name.replace(".(_", ".(*"))
 }
 
 /// Splits `pkg.(*T).M(0x1, {0x2?})` into name and argument text; `None` if it is not a call.

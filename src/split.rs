@@ -83,19 +83,26 @@ fn find_cut(file: &mut File, finder: &memmem::Finder, window: &mut Vec<u8>) -> s
 }
 
 /// Reads the bytes `[start, end)` of `path` as one chunk.
-fn read_chunk(path: &str, start: u64, end: u64, continuation: bool, last: bool) -> Result<Chunk, Error> {
+fn read_chunk(
+    path: &str,
+    start: u64,
+    end: u64,
+    continuation: bool,
+    last: bool,
+    max_line: usize,
+) -> Result<Chunk, Error> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     f.seek(SeekFrom::Start(start)).map_err(|e| Error::io(path, e))?;
     let mut ex = if continuation { Extractor::continuation(path) } else { Extractor::new(path) };
     ex.size_hint(end - start);
-    let max_line = crate::read_options().max_line_length;
+    ex.max_line(max_line);
     crate::feed_lines(crate::input::LineReader::new(f.take(end - start), max_line), &mut ex, path)?;
     Ok(ex.finish_chunk(last))
 }
 
 /// Reads `path` (a plain file of `size` bytes) on up to `threads` threads. `None` when the
 /// pieces could not be stitched and the caller must read the file in one piece.
-pub fn read_parallel(path: &str, size: u64, threads: usize) -> Result<Option<Vec<Dump>>, Error> {
+pub fn read_parallel(path: &str, size: u64, threads: usize, max_line: usize) -> Result<Option<Vec<Dump>>, Error> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let cuts = cut_points(&mut f, size, threads).map_err(|e| Error::io(path, e))?;
     if cuts.len() < 2 {
@@ -107,7 +114,7 @@ pub fn read_parallel(path: &str, size: u64, threads: usize) -> Result<Option<Vec
         let handles: Vec<_> = bounds
             .iter()
             .enumerate()
-            .map(|(i, &(a, b))| s.spawn(move || read_chunk(path, a, b, i > 0, i + 1 == n)))
+            .map(|(i, &(a, b))| s.spawn(move || read_chunk(path, a, b, i > 0, i + 1 == n, max_line)))
             .collect();
         handles.into_iter().map(|h| h.join().expect("chunk reader panicked")).collect()
     });

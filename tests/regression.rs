@@ -71,3 +71,35 @@ fn deeply_nested_arguments_do_not_overflow_the_stack() {
         holdup(&[cmd, "--format", "json"], &input, SECONDS);
     }
 }
+
+/// Reported by a black-box probe that mutated corpus dumps: a frame line holding ~150,000
+/// `(` aborted `analyze` and `groups` with a stack overflow. Not reproduced on the build
+/// this test was written against (the recursion found was the brace one above); kept so that
+/// no recursion over a function name comes back.
+#[test]
+fn a_frame_line_of_parentheses_does_not_overflow_the_stack() {
+    let mut input = b"goroutine 1 [running]:\nmain.main(".to_vec();
+    input.extend(std::iter::repeat_n(b'(', 150_000));
+    input.extend_from_slice(b")\n\t/app/main.go:5 +0x1d\n\ngoroutine 2 [chan receive]:\nmain.f(");
+    input.extend(std::iter::repeat_n(b'(', 150_000));
+    input.extend_from_slice(b"0x1)\n\t/app/f.go:9 +0x1d\n");
+    for cmd in ["analyze", "groups", "summary", "parse"] {
+        holdup(&[cmd], &input, SECONDS);
+        holdup(&[cmd, "--format", "json"], &input, SECONDS);
+    }
+}
+
+/// Reported by the same probe: a 240 KB dump whose one 242 KB line is mostly `(` kept
+/// `analyze` busy for over a minute while `summary` read it at once. Not reproduced here
+/// either; the bound keeps any quadratic step on such a line from coming back.
+#[test]
+fn a_long_line_of_parentheses_is_read_in_linear_time() {
+    let mut input =
+        b"goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\n\ngoroutine 2 [semacquire]:\n".to_vec();
+    let line: Vec<u8> = (0..242_000).map(|i| if i % 97 == 0 { b'.' } else { b'(' }).collect();
+    input.extend_from_slice(&line);
+    input.extend_from_slice(b"\n\t/app/f.go:9 +0x1d\n");
+    for cmd in ["analyze", "groups", "summary"] {
+        holdup(&[cmd], &input, SECONDS);
+    }
+}

@@ -26,7 +26,9 @@ fn check(name: &str, bytes: &[u8]) -> bool {
     let seq = as_json(&holdup::read_dumps_from(bytes, path).unwrap());
     let mut took = false;
     for threads in 2..=4 {
-        if let Some(par) = holdup::split::read_parallel(path, bytes.len() as u64, threads).unwrap() {
+        if let Some(par) =
+            holdup::split::read_parallel(path, bytes.len() as u64, threads, holdup::MAX_LINE_PIECE).unwrap()
+        {
             took = true;
             let par = as_json(&par);
             assert_eq!(par.len(), seq.len(), "{name} with {threads} threads: number of dumps");

@@ -1,60 +1,54 @@
-//! Any bytes through the whole analysis and every output format: never a panic, a hang or
-//! unbounded memory, and every machine-readable output stays well-formed (JSON parses, JUnit
-//! is XML) whatever the dump's function names hold.
+//! Any bytes through the whole program, every command and output format, as the binary runs
+//! them (through `cli::run_args`, so the target follows the modules as they change): never
+//! a panic, a hang or unbounded memory, and every machine-readable output stays
+//! well-formed (JSON parses, JUnit is XML, a GitHub annotation is one line) whatever the
+//! dump's function names hold.
 #![no_main]
 
-use holdup::check::{DumpResult, FileResult, Report, Settings, Status};
-use holdup::group::Similarity;
-use holdup::report;
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(dumps) = holdup::read_dumps(data, "fuzz") else { return };
-    let analyses: Vec<_> = dumps.iter().enumerate().map(|(i, d)| (i, holdup::analysis::analyze(d))).collect();
+/// The input is written to one file per fuzzing process (the commands read files).
+fn scratch() -> &'static str {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = if std::path::Path::new("/dev/shm").is_dir() { "/dev/shm".into() } else { std::env::temp_dir() };
+        dir.join(format!("holdup-fuzz-{}.txt", std::process::id())).to_string_lossy().into_owned()
+    })
+}
+
+fn run(args: &[&str]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut results = Vec::new();
-    for (i, a) in &analyses {
-        report::analysis_text::write(&mut out, a, *i, analyses.len()).unwrap();
-        let json = serde_json::to_string(&report::analysis_json::dump_analysis(a, *i)).unwrap();
-        serde_json::from_str::<serde_json::Value>(&json).expect("analysis JSON is well-formed");
-        let settings = Settings::default();
-        let findings = holdup::check::findings(a, &settings);
-        results.push(DumpResult {
-            index: *i,
-            findings,
-            ignored: 0,
-            analysis: Some(report::analysis_json::dump_analysis(a, *i)),
-        });
+    holdup::cli::run_args(args, &mut out).expect("the arguments are valid and output goes to memory");
+    out
+}
+
+fn json(what: &str, out: &[u8]) {
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(out) {
+        panic!("{what}: not JSON: {e}");
     }
-    for d in &dumps {
-        for sim in [Similarity::Exact, Similarity::Args, Similarity::Lines] {
-            let all: Vec<usize> = (0..d.goroutines.len()).collect();
-            let gs = holdup::group::group(d, &all, sim);
-            report::groups::write_text(&mut out, d, sim, &gs, 10).unwrap();
-            let json = serde_json::to_string(&report::groups::dump_groups(d, 0, sim, &gs)).unwrap();
-            serde_json::from_str::<serde_json::Value>(&json).expect("groups JSON is well-formed");
-        }
-        let s = report::summary::summarize(d, 0);
-        report::summary::write_text(&mut out, &s, 1).unwrap();
-        serde_json::from_str::<serde_json::Value>(&serde_json::to_string(&s).unwrap()).unwrap();
+}
+
+fuzz_target!(|data: &[u8]| {
+    let f = scratch();
+    std::fs::write(f, data).expect("scratch file");
+    for cmd in ["analyze", "summary", "parse", "groups", "graph"] {
+        run(&[cmd, f]);
+        json(cmd, &run(&[cmd, "--format", "json", f]));
     }
-    report::dot::write(&mut out, &analyses).unwrap();
-    let r = Report {
-        settings: Settings::default(),
-        files: vec![FileResult { source: "fuzz".into(), status: Status::Checked(results), notes: Vec::new() }],
-        empty_dirs: Vec::new(),
-    };
-    out.clear();
-    report::check::write_junit(&mut out, &r).unwrap();
-    let xml = String::from_utf8(out.clone()).expect("JUnit is UTF-8");
-    roxmltree::Document::parse(&xml).expect("JUnit is well-formed XML");
-    out.clear();
-    report::check::write_json(&mut out, &r).unwrap();
-    serde_json::from_slice::<serde_json::Value>(&out).expect("check JSON is well-formed");
-    out.clear();
-    report::check::write_github(&mut out, &r).unwrap();
-    for line in out.split(|&b| b == b'\n') {
+    run(&["groups", "--similarity", "exact", f]);
+    run(&["groups", "--similarity", "lines", f]);
+    run(&["analyze", "--format", "dot", f]);
+    run(&["diff", f, f]);
+    run(&["check", "--no-config", f]);
+    json("check", &run(&["check", "--no-config", "--format", "json", f]));
+    let xml = run(&["check", "--no-config", "--format", "junit", f]);
+    let xml = String::from_utf8(xml).expect("JUnit is UTF-8");
+    if let Err(e) = roxmltree::Document::parse(&xml) {
+        panic!("JUnit is not XML: {e}");
+    }
+    for line in run(&["check", "--no-config", "--format", "github", f]).split(|&b| b == b'\n') {
         assert!(line.is_empty() || line.starts_with(b"::"), "a GitHub command spans one line");
     }
-    report::check::write_text(&mut out, &r).unwrap();
 });
