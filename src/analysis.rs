@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::graph::{Entries, WaitGraph, by_entry};
+use crate::graph::{Entries, WaitGraph, by_entry, by_operation};
 use crate::infer::{self, Holder};
 use crate::locks::{self, Lock};
 use crate::model::Dump;
@@ -31,6 +31,8 @@ pub struct Blocker {
     pub blocked: Vec<usize>,
     /// Blocked goroutines by entry function.
     pub by_entry: BTreeMap<String, usize>,
+    /// Blocked goroutines by the operation they perform (`ContainerCreate`, `Cleanup`).
+    pub by_operation: BTreeMap<String, usize>,
     /// The longest wait among the blocked, in minutes.
     pub longest_wait: Option<u32>,
     /// Holders between the root and the waiters: (goroutine, lock it waits for), outermost first.
@@ -101,6 +103,7 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
             goroutine: g,
             holds: graph.holds(g),
             by_entry: by_entry(d, &entries, &blocked),
+            by_operation: by_operation(d, &entries, &blocked),
             longest_wait,
             via: chain_to(&graph, &locks, &holders, g),
             in_deadlock: in_deadlock(g),

@@ -101,7 +101,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub max_goroutines: Option<u64>,
 
-    /// Drop findings whose message matches this regex (repeatable; replaces the config's list).
+    /// Drop findings whose subject matches this regex: a blocker's stack or lock sites, the
+    /// function a deadlocked goroutine is stuck in (repeatable; replaces the config's list).
     #[arg(long, value_name = "REGEX", value_parser = parse_regex)]
     pub ignore: Vec<Regex>,
 
@@ -354,9 +355,16 @@ impl Settings {
         }
     }
 
-    /// Whether an `ignore` regex drops this finding.
+    /// Whether an `ignore` regex drops this finding: it matches the finding's subject (see
+    /// [`Finding::ignore_keys`]), never the wording of its message.
     pub fn ignored(&self, f: &Finding) -> bool {
-        self.ignore.iter().any(|re| re.is_match(&f.message))
+        self.ignore.iter().any(|re| {
+            if f.ignore_keys.is_empty() {
+                re.is_match(&f.message)
+            } else {
+                f.ignore_keys.iter().any(|k| re.is_match(k))
+            }
+        })
     }
 }
 
@@ -383,6 +391,11 @@ pub struct Finding {
     /// The frame that says what its first goroutine does (`local.(*Root).Remove`), for
     /// one-line summaries.
     pub subject: Option<String>,
+    /// What `--ignore` matches (full function names): a blocker's frames and the lock
+    /// sites of its locks; for a deadlock, only the function each of its goroutines is stuck
+    /// in (innermost application code); a leaked lock's sites; a panic's and
+    /// a long wait's goroutine frames. Empty: the message (too-many-goroutines).
+    pub ignore_keys: Vec<String>,
 }
 
 impl Finding {
@@ -397,6 +410,7 @@ impl Finding {
             confidence: None,
             blocked_goroutines: None,
             subject: None,
+            ignore_keys: Vec::new(),
         }
     }
 }
@@ -421,6 +435,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
             f.message = format!("{reason} in goroutine {}", describe(d, 0, None));
             f.goroutines.extend(g.id);
             f.subject = Some(key_frame(d, 0, None));
+            f.ignore_keys = frame_names(d, 0);
         }
         f.line = Some(d.span.first_line);
         out.push(f);
@@ -451,6 +466,7 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         );
         f.line = c.goroutines.first().and_then(|&g| line(g));
         f.subject = c.goroutines.first().map(|&g| key_frame(d, g, None));
+        f.ignore_keys = c.goroutines.iter().filter_map(|&g| key_func(d, g, None).map(|f| f.full.clone())).collect();
         f.goroutines = c.goroutines.iter().filter_map(|&g| id(g)).collect();
         f.locks = c.locks.iter().map(|&l| a.locks[l].id.clone()).collect();
         f.confidence = confidence;
@@ -488,6 +504,8 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         );
         f.line = line(b.goroutine);
         f.subject = Some(key_frame(d, b.goroutine, hint));
+        f.ignore_keys = frame_names(d, b.goroutine);
+        f.ignore_keys.extend(b.holds.iter().flat_map(|&l| site_names(a, l)));
         f.goroutines.extend(id(b.goroutine));
         f.locks = b.holds.iter().map(|&l| a.locks[l].id.clone()).collect();
         f.confidence = Some(conf);
@@ -504,14 +522,16 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
             Rule::LeakedLock,
             s,
             format!(
-                "{} goroutine(s) wait for {} and no live goroutine holds it{longest} (first waiter: goroutine {})",
+                "{} goroutine(s) wait for {} and {}{longest} (first waiter: goroutine {})",
                 waiters.len(),
                 lock_desc(a, l),
+                no_holder_phrase(a, l),
                 waiters.first().map_or("?".to_string(), |&g| describe(d, g, None))
             ),
         );
         f.line = waiters.first().and_then(|&g| line(g));
         f.subject = Some(lock_desc(a, l));
+        f.ignore_keys = site_names(a, l);
         f.goroutines = waiters.iter().filter_map(|&g| id(g)).collect();
         f.locks = vec![lock.id.clone()];
         f.blocked_goroutines = Some(waiters.len());
@@ -571,6 +591,7 @@ fn long_waits(d: &Dump, s: &Settings, limit: Duration) -> Vec<Finding> {
             );
             f.line = Some(d.goroutines[first].line);
             f.subject = Some(key_frame(d, first, None));
+            f.ignore_keys = frame_names(d, first);
             f.goroutines = gs.iter().filter_map(|&g| d.goroutines[g].id).collect();
             f
         })
@@ -596,11 +617,49 @@ fn describe(d: &Dump, g: usize, site: Option<&Func>) -> String {
     format!("{} ({})", id_text(d, g), parts.join(", "))
 }
 
+/// Every function on goroutine `g`'s stack, full names.
+fn frame_names(d: &Dump, g: usize) -> Vec<String> {
+    d.frames(&d.goroutines[g]).map(|f| f.func.full.clone()).collect()
+}
+
+/// The lock sites of lock `l`, full names.
+fn site_names(a: &Analysis<'_>, l: usize) -> Vec<String> {
+    a.locks[l].sites.iter().map(|&f| a.dump.func(f).full.clone()).collect()
+}
+
+/// Why nobody is named for a lock, hedged as the report hedges it: an excerpt may simply
+/// not hold the holder; a whole dump suggests a leak.
+fn no_holder_phrase(a: &Analysis<'_>, l: usize) -> String {
+    let d = a.dump;
+    let waiters = a.locks[l].waiters.len();
+    let candidates = if a.candidates[l].is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<String> = a.candidates[l].iter().map(|h| id_text(d, h.goroutine)).collect();
+        format!("; weak candidates: goroutine(s) {}", ids.join(", "))
+    };
+    if d.goroutines.len() <= waiters + 2 {
+        format!(
+            "this excerpt of {} goroutine(s) shows no holder: the holder may not be in it{candidates}",
+            d.goroutines.len()
+        )
+    } else {
+        format!(
+            "no goroutine in the dump is seen holding it: leaked by a goroutine that returned without Unlock, or held where holdup cannot see it{candidates}"
+        )
+    }
+}
+
 /// The frame that says what a goroutine is doing: with a lock site given, the first method of
 /// its receiver type (`(*Root).Remove` for a lock taken in `(*Root).Get`), else the first
 /// function of its package; else the first of application code, else the first outside the
 /// runtime and `sync`, else the top one.
 fn key_frame(d: &Dump, g: usize, site: Option<&Func>) -> String {
+    key_func(d, g, site).map_or("no frames".to_string(), |f| short(&f.full).to_string())
+}
+
+/// The function [`key_frame`] names.
+pub(crate) fn key_func<'d>(d: &'d Dump, g: usize, site: Option<&Func>) -> Option<&'d Func> {
     let frames: Vec<_> = d.frames(&d.goroutines[g]).collect();
     let same_type = |f: &Frame<'_>, s: &Func| {
         f.func.package() == s.package() && s.receiver_type().is_some() && f.func.receiver_type() == s.receiver_type()
@@ -611,10 +670,10 @@ fn key_frame(d: &Dump, g: usize, site: Option<&Func>) -> String {
         .or_else(|| frames.iter().find(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime()))
         .or_else(|| frames.iter().find(|f| !f.func.is_sync_or_runtime()))
         .or(frames.first());
-    pick.map_or("no frames".to_string(), |f| short(&f.func.full).to_string())
+    pick.map(|f| f.func)
 }
 
-/// `mutex 0xc0000dc980 locked in local.(*Root).Get`.
+/// `mutex 0xc0000dc980 waited for in local.(*Root).Get`.
 fn lock_desc(a: &Analysis<'_>, l: usize) -> String {
     a.locks[l].describe(a.dump)
 }

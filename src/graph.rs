@@ -206,6 +206,109 @@ impl Entries {
     }
 }
 
+impl Entries {
+    /// The operation goroutine `g` performs: the first exported function its entry calls
+    /// (not a closure), or the entry itself when it calls none before its innermost code.
+    ///
+    /// Programs are layered the same way: an API handler or event dispatcher (the entry:
+    /// `postContainersCreate`, `ProcessEvent`) calls the service method that names what is
+    /// being done (`Daemon.ContainerCreate`, `Daemon.Cleanup`), which calls unexported
+    /// helpers (`containerCreate`, `create`) down to the lock (`Root.Get`). The exported
+    /// method is the name users and logs know the operation by.
+    pub fn operation(&self, d: &Dump, g: usize) -> Option<FuncId> {
+        let entry = self.func_of(d, g)?;
+        let frames = d.goroutines[g].frames.clone();
+        // Frames inner to the entry, outermost first.
+        let at = frames.clone().rev().find(|&i| d.site_at(i).func == entry)?;
+        let inner = (frames.start..at).rev().map(|i| d.site_at(i).func);
+        let exported = |f: FuncId| {
+            let func = d.func(f);
+            self.entry_like[f.0 as usize] && func.name().starts_with(|c: char| c.is_ascii_uppercase())
+        };
+        Some(inner.into_iter().find(|&f| exported(f)).unwrap_or(entry))
+    }
+
+    /// The path of goroutine `g` compactly: its entry, its operation, and its innermost
+    /// application function, `postContainersCreate → Daemon.ContainerCreate → … → Root.Get`
+    /// (names without their package; `…` stands for the frames left out).
+    pub fn path(&self, d: &Dump, g: usize) -> String {
+        let frames = d.goroutines[g].frames.clone();
+        let app: Vec<FuncId> =
+            frames.clone().rev().map(|i| d.site_at(i).func).filter(|f| self.entry_like[f.0 as usize]).collect();
+        let mut steps: Vec<FuncId> = Vec::new();
+        for f in [self.func_of(d, g), self.operation(d, g), app.last().copied()].into_iter().flatten() {
+            if !steps.contains(&f) {
+                steps.push(f);
+            }
+        }
+        let pos = |f: FuncId| app.iter().position(|&x| x == f);
+        let mut out = String::new();
+        for (k, &f) in steps.iter().enumerate() {
+            if k > 0 {
+                let gap = match (pos(steps[k - 1]), pos(f)) {
+                    (Some(a), Some(b)) => b > a + 1,
+                    _ => false,
+                };
+                out.push_str(if gap { " → … → " } else { " → " });
+            }
+            let full = &d.func(f).full;
+            out.push_str(&if k == 0 { short_name(full) } else { type_and_name(full) });
+        }
+        out
+    }
+}
+
+/// A function as a path names it: receiver type and name, without package or pointer
+/// (`Daemon.ContainerCreate`, `memoryStore.all`).
+pub fn type_and_name(full: &str) -> String {
+    let short = crate::infer::short(full);
+    let pkg_less = short.split_once('.').map_or(short, |(_, rest)| rest);
+    pkg_less.replace("(*", "").replace(')', "")
+}
+
+/// An entry function as the report names it: [`type_and_name`], except that a method of an
+/// unexported type (an API router: `containerRouter`) is known by its own name
+/// (`postContainersCreate`).
+pub fn short_name(full: &str) -> String {
+    let s = type_and_name(full);
+    match s.split_once('.') {
+        Some((ty, name)) if ty.starts_with(|c: char| c.is_ascii_lowercase()) && !name.contains(".func") => {
+            name.to_string()
+        }
+        _ => s,
+    }
+}
+
+/// The name an operation is counted under: the method's own name when it says enough
+/// (`ContainerCreate`, `Cleanup`), with its type when it is short (`VolumesService.Get`).
+pub fn operation_label(full: &str) -> String {
+    let s = short_name(full);
+    match s.rsplit_once('.') {
+        Some((_, name)) if name.len() >= 6 => name.to_string(),
+        _ => s,
+    }
+}
+
+/// Counts goroutines by the operation they perform ([`Entries::operation`]), by label.
+pub fn by_operation(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, usize> {
+    let mut counts = vec![0usize; d.funcs.len()];
+    let mut none = 0;
+    for &g in gs {
+        match entries.operation(d, g) {
+            Some(f) => counts[f.0 as usize] += 1,
+            None => none += 1,
+        }
+    }
+    let mut out: BTreeMap<String, usize> = BTreeMap::new();
+    for (f, &n) in counts.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        *out.entry(operation_label(&d.funcs[f].full)).or_default() += n;
+    }
+    if none > 0 {
+        *out.entry("(no frames)".to_string()).or_default() += none;
+    }
+    out
+}
+
 /// Per function: whether it calls different functions in different frames of the dump,
 /// read in `slices` slices of goroutines (on every core when the dump is large). Each slice
 /// finds, per function, the first callee it met and whether it met another; a function calls

@@ -63,7 +63,8 @@ impl Lock {
         self.sites[0]
     }
 
-    /// The lock in words for reports: `mutex 0xc0000dc980 locked in local.(*Root).Get`.
+    /// The lock in words for reports: `mutex 0xc0000dc980 waited for in local.(*Root).Get`
+    /// (where the holder took it is not in a dump; the place named is the waiters').
     pub fn describe(&self, d: &Dump) -> String {
         let kind = match self.kind {
             LockKind::Mutex => "mutex",
@@ -74,7 +75,7 @@ impl Lock {
             (None, Some(o)) => format!(" in the object at {o:#x}"),
             (None, None) => " (address not printed)".to_string(),
         };
-        format!("{kind}{at} locked in {}", crate::infer::short(&d.func(self.site()).full))
+        format!("{kind}{at} waited for in {}", crate::infer::short(&d.func(self.site()).full))
     }
 }
 

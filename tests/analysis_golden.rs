@@ -19,12 +19,13 @@ fn seed_incident_names_the_remover_and_its_waiters() {
     let text = analyze_text("corpus/gen/S1-seed-volume-remove/go1.19.8/goroutine-stacks-2026-11-27T050236Z.log");
     // The first finding is the holder in (*Root).Remove → os.RemoveAll → unlinkat.
     let first = text.split("\n2. ").next().unwrap();
-    assert!(first.contains("1. BLOCKED goroutine 197 [runnable] holds L1 — 40 goroutine(s) wait behind it"), "{text}");
+    assert!(first.contains("1. BLOCKING goroutine 197 in local.(*Root).Remove holds mutex 0xc0000dc980"), "{text}");
+    assert!(first.contains("\n   — 40 goroutines wait: 30 ContainerCreate, 10 Cleanup"), "{text}");
     for frame in ["unix.Unlinkat", "os.RemoveAll", "local.(*Root).Remove"] {
         assert!(first.contains(frame), "{frame} missing from the holder's stack:\n{first}");
     }
-    assert!(first.contains("30 × container.(*containerRouter).postContainersCreate"), "{first}");
-    assert!(first.contains("10 × daemon.(*Daemon).ProcessEvent"), "{first}");
+    assert!(first.contains("postContainersCreate → Daemon.ContainerCreate → … → Root.Get"), "{first}");
+    assert!(first.contains("Daemon.ProcessEvent → Daemon.Cleanup → … → Root.Get"), "{first}");
     golden("gen-S1-go1.19-docker-file.analyze.txt", &text);
 }
 

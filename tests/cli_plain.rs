@@ -155,3 +155,63 @@ fn a_directory_given_to_analyze_points_at_check() {
     let e = stderr_of_failure(&["analyze", &path("corpus/gen")]);
     assert!(e.contains("is a directory") && e.contains("holdup check"), "{e}");
 }
+
+#[test]
+fn check_ignore_matches_a_findings_subject_not_its_words() {
+    let s1 = path(S1);
+    let s2 = path("corpus/gen/S2-abba-deadlock/go1.19.8/goroutine-stacks-2026-11-27T050237Z.log");
+    let check = |ignore: &str| {
+        let out = run(&["check", "--no-config", "--ignore", ignore, &s1, &s2], None);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The README's example silences the known blocker in Root.Remove, not the S2 deadlock.
+    let text = check(r"local\.\(\*Root\)\.Remove");
+    assert!(text.contains("deadlock:") && !text.contains("blocked: goroutine 197"), "{text}");
+    // A lock site the deadlock's waiters share does not silence it either...
+    assert!(check(r"events\.\(\*Events\)\.SubscribeTopic").contains("deadlock:"));
+    // ...the function one of its goroutines is stuck in does.
+    assert!(!check(r"events\.\(\*Events\)\.PublishMessage").contains("deadlock:"));
+}
+
+#[test]
+fn check_hedges_a_missing_holder_as_the_report_does() {
+    let out = run(&["check", "--no-config", &path("corpus/real/dockerd-1.11-state-mutex-rm-ps-waiters.txt")], None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("leaked-lock") && text.contains("this excerpt of 2 goroutine(s) shows no holder"), "{text}");
+    assert!(!text.contains("no live goroutine holds it"), "{text}");
+}
+
+/// The seed incident on every Go version in the corpus, in both transports: the first
+/// finding's first lines name the holder's function (Root.Remove), what it is doing
+/// (RemoveAll) and what waits (ContainerCreate, Cleanup); every line fits 100 columns.
+#[test]
+fn the_seed_case_reads_right_on_every_go_version() {
+    let files = common::files_under(&testdata("corpus/gen/S1-seed-volume-remove"), &|n| !n.ends_with(".json"));
+    assert!(files.len() >= 6, "{files:?}");
+    for f in files {
+        let text = stdout(&["--color", "never", f.to_str().unwrap()]);
+        let first: String = text.lines().skip(1).take(16).map(str::trim).collect::<Vec<_>>().join(" ");
+        for word in ["BLOCKING", "Root).Remove", "RemoveAll", "30 ContainerCreate", "10 Cleanup", "holds mutex"] {
+            assert!(first.contains(word), "{}: {word} missing from:\n{first}", f.display());
+        }
+        let long: Vec<&str> = text.lines().skip(1).filter(|l| l.chars().count() > 100).collect();
+        assert!(long.is_empty(), "{}: lines over 100 columns:\n{}", f.display(), long.join("\n"));
+    }
+}
+
+/// The README's example output is exactly what the command above it prints.
+#[test]
+fn the_readme_example_is_what_holdup_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let cmd = "cargo run --release -- ";
+    let at = readme.find(cmd).expect("the README's first command");
+    let file = readme[at + cmd.len()..].lines().next().unwrap().trim();
+    // The example's block: the first block after the command's that starts with a finding.
+    let start = readme[at..].find("\n```\n1. ").map(|i| at + i + 5).expect("the example's block");
+    let end = start + readme[start..].find("\n```").unwrap();
+    let shown = &readme[start..end];
+    let printed = stdout(&["--color", "never", file]);
+    // The example shows the first finding.
+    let finding: Vec<&str> = printed.lines().skip(2).take_while(|l| !l.is_empty()).collect();
+    assert_eq!(shown, finding.join("\n"), "README example differs from what `holdup {file}` prints");
+}

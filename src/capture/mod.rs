@@ -248,9 +248,11 @@ pub fn capture(p: &Process, sig: Signal, places: &[Place], timeout: Duration) ->
                 // The SIGQUIT dump of a dying process is complete when it is gone.
                 let gone = sig == Signal::Quit && !p.alive();
                 if stable >= SETTLE || gone {
-                    let bytes = read_from(&mut g.file, &g.path, g.from)?;
-                    let complete = looks_complete(&bytes) || gone;
+                    // Only the end is looked at until it is complete: a dump of 100,000
+                    // goroutines is 200 MB, read once.
+                    let complete = gone || tail_complete(&mut g.file, g.from, size);
                     if complete || stable >= SETTLE_INCOMPLETE {
+                        let bytes = read_from(&mut g.file, &g.path, g.from)?;
                         return Ok(Captured {
                             bytes,
                             path: g.path.clone(),
@@ -352,10 +354,35 @@ fn find_new(
         let size = file.metadata().map_or(0, |m| m.len());
         return Some(Growing { file, path, shown: PathBuf::from(logged), size, since: now, from: 0 });
     }
-    // A dump written to standard error itself (SIGQUIT; a program that prints on USR1).
-    let at = text.find("goroutine ")?;
-    let from = stderr_start + text[..at].len() as u64;
+    // A dump written to standard error itself (SIGQUIT; a program that prints on USR1): a
+    // goroutine header at a line start (not a log line that mentions goroutines, such as
+    // containerd's escaped BEGIN line before its file is written), from the `SIGQUIT: quit`
+    // or `panic:` line before it when there is one.
+    let at = raw_dump_start(&text)?;
+    let from = stderr_start + at as u64;
     Some(Growing { file: err, path: err_path.clone(), shown: PathBuf::from("standard error"), size, since: now, from })
+}
+
+/// Where a raw dump starts in `text`: the first `goroutine N [` at a line start, or the
+/// `SIGQUIT: quit` / `panic:` / `fatal error:` line before it.
+fn raw_dump_start(text: &str) -> Option<usize> {
+    let header = regex::Regex::new(r"(?m)^goroutine \d+ \[").ok()?;
+    let at = header.find(text)?.start();
+    let before = &text[..at];
+    let lead = ["SIGQUIT: quit", "panic: ", "fatal error: "]
+        .iter()
+        .filter_map(|m| before.match_indices(m).map(|(i, _)| i).find(|&i| i == 0 || before.as_bytes()[i - 1] == b'\n'))
+        .min();
+    Some(lead.unwrap_or(at))
+}
+
+/// Whether the last 64 KiB of the dump (from `from` to `size`) end like a whole dump.
+fn tail_complete(f: &mut fs::File, from: u64, size: u64) -> bool {
+    let start = size.saturating_sub(64 << 10).max(from);
+    let mut tail = Vec::new();
+    f.seek(SeekFrom::Start(start)).is_ok()
+        && f.take(size - start).read_to_end(&mut tail).is_ok()
+        && looks_complete(&tail)
 }
 
 fn read_from(f: &mut fs::File, path: &Path, from: u64) -> Result<Vec<u8>, CaptureError> {
@@ -485,6 +512,16 @@ fn capture_cmd(args: &CaptureArgs) -> Result<(Vec<crate::Dump>, PathBuf), Captur
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_dumps_start_at_a_header_or_the_line_before_it() {
+        assert_eq!(raw_dump_start("log line\ngoroutine 1 [running]:\n"), Some(9));
+        assert_eq!(raw_dump_start("x\nSIGQUIT: quit\nPC=0x1 m=0 sigcode=0\n\ngoroutine 0 [idle]:\n"), Some(2));
+        // containerd's log line names goroutines but holds no raw header.
+        let logged = r#"level=info msg="=== BEGIN goroutine stack dump ===\ngoroutine 16 [running]:\n""#;
+        assert_eq!(raw_dump_start(logged), None);
+        assert_eq!(raw_dump_start("the goroutine 5 [x] in a sentence"), None);
+    }
 
     #[test]
     fn complete_dump_ends() {

@@ -243,7 +243,7 @@ sync.(*Mutex).lockSlow({addr})\n\t/go/src/sync/mutex.go:173 +0x15d\nsync.(*Mutex
         let h = holders_of(&text);
         assert_eq!(h[0].0, 3);
         assert_eq!(h[0].1, Confidence::High);
-        assert!(h[0].2[0].contains("passes the lock's address 0xc000010000"), "{:?}", h[0].2);
+        assert!(h[0].2[0].contains("is called with the lock's own address, 0xc000010000"), "{:?}", h[0].2);
     }
 
     #[test]
@@ -295,7 +295,11 @@ sync.(*Mutex).lockSlow({addr})\n\t/go/src/sync/mutex.go:173 +0x15d\nsync.(*Mutex
         }
         let h = holders_of(&text);
         assert_eq!(h[0].0, 10, "{h:?}");
-        assert!(h[0].2.iter().any(|e| e.contains("shares object 0xc000600000 with 4 of 4 waiters")), "{:?}", h[0].2);
+        assert!(
+            h[0].2.iter().any(|e| e.contains("it passes object 0xc000600000, as all 4 waiters do")),
+            "{:?}",
+            h[0].2
+        );
         assert!(h.iter().all(|c| c.0 < 20), "the singleton makes no candidate: {h:?}");
     }
 
@@ -318,7 +322,7 @@ sync.(*Mutex).lockSlow({addr})\n\t/go/src/sync/mutex.go:173 +0x15d\nsync.(*Mutex
         .concat();
         let h = holders_of(&text);
         assert_eq!(h[0].0, 4);
-        assert!(h[0].2.iter().any(|e| e.contains("at line 28, past line 26 where the waiters block")), "{:?}", h[0].2);
+        assert!(h[0].2.iter().any(|e| e.contains("at line 28, past line 26 where the waiters wait")), "{:?}", h[0].2);
     }
 
     #[test]
@@ -429,7 +433,7 @@ example.com/d.(*Daemon).VolumeRm(0x0?)\n\t/d/d.go:45 +0x20\n\n"
         let said = |h: &Holder| -> Vec<String> {
             h.evidence.iter().map(|e| sentence(&d, &a.locks[0], h.goroutine, e)).collect()
         };
-        assert!(said(h).iter().any(|e| e.contains("innermost code it runs is in a method of Root")), "{:?}", said(h));
+        assert!(said(h).iter().any(|e| e.contains("own innermost code is a method of Root")), "{:?}", said(h));
         let watcher = ranked(&a, 0).iter().find(|c| d.goroutines[c.goroutine].id == Some(3));
         assert!(
             watcher.is_none_or(|w| w.score < h.score && !said(w).iter().any(|e| e.contains("innermost code"))),

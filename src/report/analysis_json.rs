@@ -117,6 +117,9 @@ pub struct BlockerJson {
     pub blocked_goroutines: usize,
     /// The blocked goroutines by entry function.
     pub by_entry: BTreeMap<String, usize>,
+    /// The blocked goroutines by the operation they perform (`ContainerCreate`, `Cleanup`):
+    /// the first exported function their entry calls.
+    pub by_operation: BTreeMap<String, usize>,
     /// The longest wait among them, in minutes.
     pub longest_wait_minutes: Option<u32>,
     /// Its innermost frames.
@@ -193,6 +196,7 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
                 holds: b.holds.iter().map(|&l| lock_id(l)).collect(),
                 blocked_goroutines: b.blocked,
                 by_entry: b.by_entry.clone(),
+                by_operation: b.by_operation.clone(),
                 longest_wait_minutes: b.longest_wait,
                 top_frames: g.frames.iter().take(8).map(|f| short(&f.func).to_string()).collect(),
                 via: b.via.iter().map(|v| ViaJson { goroutine: v.goroutine.id, waits: lock_id(v.waits) }).collect(),

@@ -69,6 +69,42 @@ fn id_of(g: GRef) -> String {
     g.id.map_or("(no id)".to_string(), |i| i.to_string())
 }
 
+/// `s` cut to `width` characters, the middle elided with `…` (long chains and names).
+fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(width / 2).collect();
+    let tail: String = s.chars().skip(n - (width - width / 2 - 1)).collect();
+    format!("{head}…{tail}")
+}
+
+/// `s` wrapped at word boundaries to lines of at most `width` characters, each starting
+/// with `indent` (continuation lines two more); a word longer than a line is kept whole.
+fn wrap(s: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = indent.to_string();
+    let cont = format!("{indent}  ");
+    let mut empty = true;
+    for word in s.split(' ') {
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = cont.clone();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out
+}
+
 fn state_text(g: &GoroutineInfo) -> String {
     let state = visible(words::state(&g.state));
     match g.wait_minutes {
@@ -79,7 +115,18 @@ fn state_text(g: &GoroutineInfo) -> String {
 
 impl Text<'_> {
     fn heading(&self, w: &mut dyn Write, n: usize, tag: &str, paint: Paint, text: &str) -> io::Result<()> {
-        writeln!(w, "\n{n}. {} {text}", self.s.paint(tag, paint))
+        // Wrapped to 100 columns, then the tag painted.
+        let plain = format!("{n}. {tag} ");
+        // Too long for a line: what waits goes on the next one, whole.
+        let line = format!("{plain}{text}");
+        let wrapped = match line.split_once(" — ") {
+            Some((who, what)) if line.chars().count() > 100 => {
+                format!("{}\n{}", wrap(who, 100, ""), wrap(&format!("— {what}"), 100, "   "))
+            }
+            _ => wrap(&line, 100, ""),
+        };
+        let painted = format!("{n}. {} ", self.s.paint(tag, paint));
+        writeln!(w, "\n{}", wrapped.replacen(&plain, &painted, 1))
     }
 
     fn lock_name(&self, l: usize) -> String {
@@ -89,33 +136,30 @@ impl Text<'_> {
 
     fn blocker(&self, w: &mut dyn Write, n: usize, b: &BlockerInfo) -> io::Result<()> {
         let r = self.r;
-        let conf = if b.has_holder { b.confidence.as_str() } else { "low" };
-        // A guess is worded as one.
-        let verb = match (b.has_holder, b.confidence) {
-            (true, Confidence::High) => "holds",
-            (true, Confidence::Medium) => "most likely holds",
-            _ => "may hold",
-        };
-        self.heading(
-            w,
-            n,
-            "BLOCKED",
-            Paint::Alarm,
-            &format!(
-                "goroutine {} [{}] {verb} {} — {} goroutine(s) wait behind it",
-                id_of(b.goroutine.goroutine),
-                state_text(&b.goroutine),
-                b.holds.iter().map(|&l| r.locks[l].id.as_str()).collect::<Vec<_>>().join(", "),
-                self.s.paint(&b.blocked.to_string(), Paint::Bold)
-            ),
-        )?;
-        writeln!(w, "   its stack ({conf} confidence that it is the holder):")?;
+        let conf = if b.has_holder { b.confidence } else { Confidence::Low };
+        // A guess is worded as one, in the headline and below it.
+        let verb = words::holds_verb(conf);
+        let at = b.at.as_deref().map_or(String::new(), |f| format!(" in {}", visible(short(f))));
+        let held: Vec<String> = b.holds.iter().map(|&l| words::lock_phrase(&r.locks[l])).collect();
+        let ops = words::operations(&b.by_operation, 4);
+        let headline = format!(
+            "goroutine {}{at} {verb} {} — {} goroutine{} wait{}",
+            id_of(b.goroutine.goroutine),
+            held.join(" and "),
+            b.blocked,
+            if b.blocked == 1 { "" } else { "s" },
+            if ops.is_empty() { String::new() } else { format!(": {ops}") },
+        );
+        self.heading(w, n, "BLOCKING", Paint::Alarm, &visible(&headline))?;
+        writeln!(w, "   {}", fit(&format!("[{}] {}", visible(&state_text(&b.goroutine)), visible(&b.route)), 97))?;
+        writeln!(w, "   its stack ({}):", words::confidence_phrase(conf))?;
         self.stack(w, &b.goroutine)?;
         let me = b.goroutine.goroutine.index;
         for &l in &b.holds {
-            writeln!(w, "   holds {}", self.lock_name(l))?;
+            writeln!(w, "   {}", fit(&self.lock_name(l), 97))?;
             let holders = &r.locks[l].holders;
             if let Some(h) = holders.iter().find(|h| h.goroutine.index == me) {
+                writeln!(w, "   why it {verb} it:")?;
                 self.evidence(w, &h.evidence)?;
             }
             let others: Vec<String> = holders
@@ -124,30 +168,26 @@ impl Text<'_> {
                 .map(|h| format!("goroutine {} ({}, score {:.1})", id_of(h.goroutine), h.confidence.as_str(), h.score))
                 .collect();
             if !others.is_empty() {
-                writeln!(w, "     other candidates: {}", self.s.paint(&others.join(", "), Paint::Dim))?;
+                let text = wrap(&format!("other candidates: {}", others.join(", ")), 100, "     ");
+                writeln!(w, "{}", self.s.paint(&text, Paint::Dim))?;
             }
         }
         for via in &b.via {
             for &held in &via.holds {
                 let h = r.locks[held].holders.first().map_or("low", |h| h.confidence.as_str());
-                writeln!(
-                    w,
-                    "   chain: goroutine {} waits for {} and {} {} ({h} confidence; {} waiter(s))",
+                let line = format!(
+                    "chain: goroutine {} waits for {} and {} {} ({h} confidence; {} waiter(s))",
                     id_of(via.goroutine),
                     r.locks[via.waits].id,
                     if h == "high" { "holds" } else { "may hold" },
                     self.lock_name(held),
                     r.locks[held].waiters.len()
-                )?;
+                );
+                writeln!(w, "{}", wrap(&line, 100, "   "))?;
             }
         }
-        let entries: Vec<String> = {
-            let mut e: Vec<(&String, &usize)> = b.by_entry.iter().collect();
-            e.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
-            e.iter().take(6).map(|(k, v)| format!("{v} × {}", visible(short(k)))).collect()
-        };
-        let longest = b.longest_wait.map_or(String::new(), |m| format!(", longest {m} minutes"));
-        writeln!(w, "   waiting ({}{longest}): {}", b.blocked, entries.join(", "))?;
+        let longest = b.longest_wait.map_or(String::new(), |m| format!(", the longest for {m}+ minutes"));
+        writeln!(w, "   waiting ({}{longest}):", b.blocked)?;
         self.waiter_groups(w, b.waiters.as_ref())
     }
 
@@ -158,14 +198,14 @@ impl Text<'_> {
         for m in &c.members {
             let holds: Vec<&str> = m.holds.iter().map(|&l| r.locks[l].id.as_str()).collect();
             let waits: Vec<String> = m.waits.iter().map(|&l| self.lock_name(l)).collect();
-            writeln!(
-                w,
-                "   goroutine {} [{}] holds {} and waits for {}",
-                self.s.paint(&id_of(m.goroutine.goroutine), Paint::Bold),
+            let line = format!(
+                "goroutine {} [{}] holds {} and waits for {}",
+                id_of(m.goroutine.goroutine),
                 state_text(&m.goroutine),
                 holds.join(", "),
                 waits.join(", ")
-            )?;
+            );
+            writeln!(w, "{}", wrap(&line, 100, "   "))?;
             self.stack(w, &m.goroutine)?;
             for &l in &c.locks {
                 let lock = &r.locks[l];
@@ -192,13 +232,13 @@ impl Text<'_> {
             Paint::Caution,
             &format!("{} — {} goroutine(s) wait{longest}", self.lock_name(f.lock), lock.waiters.len()),
         )?;
-        writeln!(w, "   {}", words::NO_HOLDER)?;
+        writeln!(w, "{}", wrap(words::NO_HOLDER, 100, "   "))?;
         if !lock.candidates.is_empty() {
             writeln!(w, "   candidates, on weak evidence (not a finding):")?;
             for h in &lock.candidates {
                 writeln!(w, "     goroutine {}", id_of(h.goroutine))?;
                 for e in &h.evidence {
-                    writeln!(w, "       - {}", evidence::text(e))?;
+                    writeln!(w, "{}", wrap(&format!("- {}", visible(&evidence::text(e))), 100, "       "))?;
                 }
             }
         }
@@ -207,7 +247,7 @@ impl Text<'_> {
 
     fn evidence(&self, w: &mut dyn Write, items: &[Evidence]) -> io::Result<()> {
         for e in items {
-            writeln!(w, "     - {}", visible(&evidence::text(e)))?;
+            writeln!(w, "{}", wrap(&format!("- {}", visible(&evidence::text(e))), 100, "     "))?;
         }
         Ok(())
     }
@@ -259,16 +299,11 @@ impl Text<'_> {
     fn waiter_groups(&self, w: &mut dyn Write, groups: Option<&WaiterGroups>) -> io::Result<()> {
         let Some(groups) = groups else { return Ok(()) };
         for g in groups.groups.iter().take(WAITER_GROUPS) {
-            let path: Vec<std::borrow::Cow<'_, str>> = g.path.iter().map(|f| visible(short(f))).collect();
             let mins = g.longest_wait.map_or(String::new(), |m| format!(", {m}+ min"));
             let read = if g.read { " (read)" } else { "" };
-            writeln!(
-                w,
-                "     {:>5} × [{}{mins}]{read} {}",
-                g.count,
-                visible(words::state(&g.state)),
-                path.join(" ← ")
-            )?;
+            let op = visible(g.operation.as_deref().unwrap_or(""));
+            writeln!(w, "     {:>5} × {op} [{}{mins}]{read}", g.count, visible(words::state(&g.state)))?;
+            writeln!(w, "             {}", fit(&visible(&g.route), 87))?;
             let ids = format!("goroutines {}", words::abbreviate_ids(&g.ids, g.members, IDS_SHOWN));
             writeln!(w, "             {}", self.s.paint(&ids, Paint::Dim))?;
         }

@@ -17,44 +17,55 @@ pub fn sentence(d: &Dump, l: &Lock, g: usize, e: &infer::Evidence) -> String {
 pub fn text(e: &Evidence) -> String {
     match e {
         Evidence::Direct { owner, value, frame } => {
-            let what = if *owner { "the waiters' lock-site receiver" } else { "the lock's address" };
-            let at = frame.as_ref().map_or(String::new(), |f| {
+            let at = frame.as_ref().map_or("one of its functions".to_string(), |f| {
                 format!("{} ({}:{})", short(&f.func), f.file.rsplit('/').next().unwrap_or(""), f.line)
             });
-            format!("passes {what} {value:#x} to {at}")
+            if *owner {
+                format!("{at} is called with {value:#x}, the object the waiters lock (their lock site's receiver)")
+            } else {
+                format!("{at} is called with the lock's own address, {value:#x}")
+            }
         }
         Evidence::Owner { value, func, lock, typed } => {
-            let of_type = if *typed { ", a receiver of the lock sites' type" } else { "" };
+            let of_type = if *typed { ", of the waiters' type" } else { "" };
             format!(
-                "passes {value:#x} to {}: {} bytes below the lock at {lock:#x}, the struct that contains it{of_type}",
+                "{} is called with {value:#x}, the object {} bytes below the lock at {lock:#x} that contains it{of_type}",
                 short(func),
                 lock - value
             )
         }
         Evidence::Shared { value, waiters, of, others } => {
-            let who = match others {
-                1 => "no other goroutine outside the waiters does".to_string(),
-                n => format!("{n} goroutines outside the waiters do"),
+            let who = match (*waiters, *of) {
+                (1, 1) => "the waiter does".to_string(),
+                (w, o) if w == o => format!("all {o} waiters do"),
+                (1, o) => format!("1 of the {o} waiters does"),
+                (w, o) => format!("{w} of the {o} waiters do"),
             };
-            format!("shares object {value:#x} with {waiters} of {of} waiters; {who}")
+            match others {
+                1 => format!("it passes object {value:#x}, as {who}, and no other goroutine does"),
+                2 => format!("it passes object {value:#x}, as {who}, and so does 1 other goroutine"),
+                n => format!("it passes object {value:#x}, as {who}, and so do {} other goroutines", n - 1),
+            }
         }
         Evidence::PastLine { func, at, line } => {
-            format!("inside {} at line {at}, past line {line} where the waiters block", short(func))
+            format!("it is in {} at line {at}, past line {line} where the waiters wait: it got past Lock", short(func))
         }
-        Evidence::SameType { func, ty, count } => {
-            let only = match count {
-                1 => "; the only such goroutine not waiting".to_string(),
-                n => format!("; one of {n} such goroutines"),
-            };
-            format!("inside {}, a method of {ty} like the lock site{only}", short(func))
-        }
+        Evidence::SameType { func, ty, count } => match count {
+            1 => format!(
+                "it runs {}, a method of {ty} like the waiters: the only goroutine running code of {ty} that is not waiting",
+                short(func)
+            ),
+            n => {
+                format!("it runs {}, a method of {ty} like the waiters, as {} other goroutines do", short(func), n - 1)
+            }
+        },
         Evidence::AtWork { ty } => {
-            format!("the innermost code it runs is in a method of {ty}, the lock's type, and not waiting for this lock")
+            format!("its own innermost code is a method of {ty}: at work in {ty}'s code, not waiting to enter it")
         }
-        Evidence::Package { package } => format!("runs code of package {} like the lock site", short(package)),
-        Evidence::Dumper => "but it is the goroutine that wrote this dump".to_string(),
+        Evidence::Package { package } => format!("it runs code of package {}, like the waiters", short(package)),
+        Evidence::Dumper => "it is the goroutine that wrote this dump: busy printing, counted against it".to_string(),
         Evidence::State { state, kind } => format!("{state}: {}", state_phrase(*kind)),
-        Evidence::Nested => "waits for another lock from inside the same code: the way lock chains form".to_string(),
+        Evidence::Nested => "it waits for another lock from inside the same code: the way lock chains form".to_string(),
         Evidence::Longer { minutes, longest } => {
             format!("blocked {minutes} minutes, at least as long as the longest waiter ({longest})")
         }

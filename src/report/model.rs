@@ -377,6 +377,14 @@ pub struct BlockerInfo {
     pub blocked: usize,
     /// The blocked goroutines by entry function (full names).
     pub by_entry: BTreeMap<String, usize>,
+    /// The blocked goroutines by the operation they perform (`ContainerCreate`).
+    pub by_operation: BTreeMap<String, usize>,
+    /// Where the holder is, as the headline names it: its first method of the lock site's
+    /// type (`local.(*Root).Remove`), else its first function of that package, else its
+    /// innermost application code (full name).
+    pub at: Option<String>,
+    /// The holder's path, compactly (`deleteContainers → Daemon.ContainerRm → … → removePath`).
+    pub route: String,
     /// The longest wait among them, in minutes.
     pub longest_wait: Option<u32>,
     /// Holders between it and the waiters, outermost first.
@@ -438,6 +446,11 @@ pub struct WaiterGroup {
     pub read: bool,
     /// The innermost application frames (up to four), innermost first, full names.
     pub path: Vec<String>,
+    /// The operation the first member performs (`ContainerCreate`, see
+    /// `graph::Entries::operation`).
+    pub operation: Option<String>,
+    /// The first member's path, compactly: `postContainersCreate → Daemon.ContainerCreate → … → Root.Get`.
+    pub route: String,
     /// The first members' ids (up to [`IDS_KEPT`]).
     pub ids: Vec<Option<u64>>,
 }
@@ -741,6 +754,12 @@ impl Builder<'_, '_> {
             holds: bl.holds.clone(),
             blocked: bl.blocked.len(),
             by_entry: bl.by_entry.clone(),
+            by_operation: bl.by_operation.clone(),
+            at: bl.holds.first().and_then(|&l| {
+                let site = self.d.func(a.locks[l].site());
+                crate::check::key_func(self.d, bl.goroutine, Some(site)).map(|f| f.full.clone())
+            }),
+            route: a.entries.path(self.d, bl.goroutine),
             longest_wait: bl.longest_wait,
             via: bl
                 .via
@@ -793,6 +812,12 @@ impl Builder<'_, '_> {
                         .map(|f| f.func.full.clone())
                         .collect(),
                     ids: g.members.iter().take(IDS_KEPT).map(|&i| d.goroutines[i].id).collect(),
+                    operation: self
+                        .a
+                        .entries
+                        .operation(d, first)
+                        .map(|f| crate::graph::operation_label(&d.func(f).full)),
+                    route: self.a.entries.path(d, first),
                 }
             })
             .collect();

@@ -13,7 +13,52 @@ pub fn state(s: &str) -> &str {
     if s.is_empty() { "state unknown" } else { s }
 }
 
-/// The lock in words: `mutex 0xc0000dc980 locked in local.(*Root).Get`.
+/// The verb of a holder at a confidence: a guess is worded as one.
+pub fn holds_verb(c: crate::infer::Confidence) -> &'static str {
+    match c {
+        crate::infer::Confidence::High => "holds",
+        crate::infer::Confidence::Medium => "most likely holds",
+        crate::infer::Confidence::Low => "may hold",
+    }
+}
+
+/// What a confidence means, for the line above a holder's stack.
+pub fn confidence_phrase(c: crate::infer::Confidence) -> &'static str {
+    match c {
+        crate::infer::Confidence::High => "high confidence: its own frames point at the lock",
+        crate::infer::Confidence::Medium => "medium confidence: clearly ahead of the other candidates",
+        crate::infer::Confidence::Low => "low confidence: a guess, check the other candidates",
+    }
+}
+
+/// A lock as a headline names it: `mutex 0xc0000dc980`, `RWMutex in the object at 0x…`.
+pub fn lock_phrase(l: &LockInfo) -> String {
+    let kind = match l.kind {
+        LockKind::Mutex => "mutex",
+        LockKind::RwMutex => "RWMutex",
+    };
+    match (l.address, l.owner) {
+        (Some(a), _) => format!("{kind} {a:#x}"),
+        (None, Some(o)) => format!("the {kind} in the object at {o:#x}"),
+        (None, None) => format!("the {kind} waited for in {}", short(l.site())),
+    }
+}
+
+/// Goroutines by operation, largest first: `30 ContainerCreate, 10 Cleanup` (at most `max`,
+/// then `and N more`).
+pub fn operations(by: &std::collections::BTreeMap<String, usize>, max: usize) -> String {
+    let mut e: Vec<(&String, &usize)> = by.iter().collect();
+    e.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+    let mut parts: Vec<String> = e.iter().take(max).map(|(k, v)| format!("{v} {k}")).collect();
+    let rest: usize = e.iter().skip(max).map(|(_, v)| **v).sum();
+    if rest > 0 {
+        parts.push(format!("{rest} more"));
+    }
+    parts.join(", ")
+}
+
+/// The lock in words: `mutex 0xc0000dc980 waited for in local.(*Root).Get`. Where a holder
+/// took the lock is not in a dump: the place named is where the waiters wait.
 pub fn describe_lock(l: &LockInfo) -> String {
     let kind = match l.kind {
         LockKind::Mutex => "mutex",
@@ -24,7 +69,7 @@ pub fn describe_lock(l: &LockInfo) -> String {
         (None, Some(o)) => format!(" in the object at {o:#x}"),
         (None, None) => " (address not printed)".to_string(),
     };
-    format!("{kind}{at} locked in {}", short(l.site()))
+    format!("{kind}{at} waited for in {}", short(l.site()))
 }
 
 /// The first `show` of a group's ids, then how many records it has in all.
