@@ -436,6 +436,8 @@ fn flame(s: &mut String, r: &Report) {
     opt.count_name = "goroutines".to_string();
     opt.name_type = "Function:".to_string();
     opt.deterministic = true;
+    // A fixed width: left to the frame, the drawing's width depends on when its script runs.
+    opt.image_width = Some(1120);
     // A generic family: inferno quotes any other name, and a quoted list names no font.
     opt.font_type = "sans-serif".to_string();
     let mut svg = Vec::new();
