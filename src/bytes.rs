@@ -54,7 +54,7 @@ fn push_newlines_sse2(bytes: &[u8], base: u32, out: &mut Vec<u32>) {
 ///
 /// Since Go 1.17 nine frames in ten print only `?` words, and the holder index reads every
 /// frame of a dump: 30 MB of argument text at 100k goroutines. The parser asks this of each
-/// list while it is in cache and keeps the answer in [`FrameRec`]; rather than read words one
+/// list while it is in cache and keeps the answer in [`crate::model::FrameRec`]; rather than read words one
 /// by one, it marks in bit masks the bytes that are `0`, `x`, `?` and hex digits, then finds
 /// where each `0x` word ends by letting a carry run through its digits.
 pub fn may_print_reliable_word(args: &[u8]) -> bool {

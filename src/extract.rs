@@ -457,7 +457,7 @@ impl Extractor {
             self.end_escaped(true);
         }
         let last = self.last_line;
-        self.close(End::InputEnd(last));
+        self.close(End::Input(last));
     }
 
     fn text_line(&mut self, raw: &[u8], number: u64, offset: u64) {
@@ -850,6 +850,18 @@ impl Extractor {
     /// Ends the quoted message; `cut` says the closing quote never came.
     fn end_escaped(&mut self, cut: bool) {
         let Some(mut e) = self.escaped.take() else { return };
+        if cut {
+            // An escape sequence cut by the end of the message is kept as written, passing
+            // through the levels inside the one that held it.
+            let mut carry = Vec::new();
+            for dec in &mut e.decoders {
+                let mut out = Vec::new();
+                dec.feed(&carry, &mut out);
+                dec.finish(&mut out);
+                carry = out;
+            }
+            e.pending.extend_from_slice(&carry);
+        }
         if !e.pending.is_empty() {
             let rest = std::mem::take(&mut e.pending);
             e.inner.text_line(&rest, self.last_line, 0);

@@ -2,9 +2,11 @@
 //! the lock that others wait on, what that holder is doing, and how many goroutines pile up
 //! behind it.
 //!
-//! The library is layered: [`input`] reads files (gzip, stdin) as lines, [`extract`] finds
-//! the dumps inside them and undoes their wrapping, [`parse`] turns one dump's lines into the
-//! [`model`], and the analysis modules work on the model.
+//! The library is layered: [`read`] takes a file, bytes or a reader ([`Input`]) within the
+//! limits of [`ReadOptions`]; inside, the input is read as lines, the dumps are found in them
+//! and their wrapping undone, and each dump's lines are parsed into the [`model`]. The
+//! analysis modules ([`analysis`] first) work on the model, and [`report`] renders it. The
+//! byte kernels, extraction and parsing are private to the crate.
 //!
 //! ```
 //! let text = "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\n";
@@ -42,17 +44,17 @@
 
 pub mod alloc;
 pub mod analysis;
-pub mod bytes;
-pub mod cache;
+pub(crate) mod bytes;
+pub(crate) mod cache;
 pub mod capture;
 pub mod check;
 pub mod cli;
 pub mod diff;
 pub mod doing;
-pub mod era;
+pub(crate) mod era;
 pub mod error;
-pub mod escape;
-pub mod extract;
+pub(crate) mod escape;
+pub(crate) mod extract;
 pub mod filter;
 pub mod graph;
 pub mod group;
@@ -60,8 +62,8 @@ pub mod infer;
 pub mod input;
 pub mod locks;
 pub mod model;
-pub mod par;
-pub mod parse;
+pub(crate) mod par;
+pub(crate) mod parse;
 pub mod report;
 pub mod split;
 pub mod stuck;

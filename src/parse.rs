@@ -747,7 +747,7 @@ impl DumpBuilder {
         let cut_call = self.pending.is_some() && self.in_body();
         match end {
             End::Boundary => {}
-            End::InputEnd(line) => {
+            End::Input(line) => {
                 if cut_call {
                     self.warn(line, "the input ends between a function line and its file line: truncated");
                     self.finish_call(None);
@@ -797,7 +797,7 @@ pub enum End {
     /// At a boundary: a blank line, a marker, another dump.
     Boundary,
     /// At the end of the input, read up to the given line.
-    InputEnd(u64),
+    Input(u64),
     /// The text was cut (a log message without its closing quote): always worth a warning.
     Cut {
         /// The input line where it was cut.

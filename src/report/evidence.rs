@@ -55,6 +55,7 @@ pub fn text(e: &Evidence) -> String {
                 "it runs {}, a method of {ty} like the waiters: the only goroutine running code of {ty} that is not waiting",
                 short(func)
             ),
+            2 => format!("it runs {}, a method of {ty} like the waiters, as 1 other goroutine does", short(func)),
             n => {
                 format!("it runs {}, a method of {ty} like the waiters, as {} other goroutines do", short(func), n - 1)
             }
