@@ -137,6 +137,12 @@ pub struct BlockerJson {
     pub in_deadlock: bool,
     /// The confidence of its best-held lock.
     pub confidence: &'static str,
+    /// The goroutine the finding comes down to: the end of the chain past it (`beyond`), or
+    /// itself.
+    pub root: Option<u64>,
+    /// The chain past it when it waits on other goroutines (a `WaitGroup`, a channel): ids,
+    /// each waiting on the next.
+    pub beyond: Vec<Option<u64>>,
 }
 
 /// A hop of a chain.
@@ -209,6 +215,8 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
                 via: b.via.iter().map(|v| ViaJson { goroutine: v.goroutine.id, waits: lock_id(v.waits) }).collect(),
                 in_deadlock: b.in_deadlock,
                 confidence: b.confidence.as_str(),
+                root: b.root().id,
+                beyond: b.beyond.iter().map(|e| e.goroutine.id).collect(),
             }
         })
         .collect();

@@ -154,9 +154,12 @@ impl Text<'_> {
         let at = b.at.as_deref().map_or(String::new(), |f| format!(" in {}", visible(short(f))));
         let held: Vec<String> = b.holds.iter().map(|&l| words::lock_phrase(&r.locks[l])).collect();
         let ops = words::operations(&b.by_operation, 4);
+        // A holder whose own wait leads on is named after the goroutine the chain ends in.
+        let lead = b.beyond.last().map_or(String::new(), stuck::root_lead);
         let headline = format!(
-            "goroutine {}{at} {verb} {} — {} goroutine{} wait{}",
+            "{lead}goroutine {}{at}{} {verb} {} — {} goroutine{} wait{}",
             id_of(b.goroutine.goroutine),
+            if lead.is_empty() { "" } else { ", which" },
             held.join(" and "),
             b.blocked,
             if b.blocked == 1 { "" } else { "s" },
@@ -184,7 +187,11 @@ impl Text<'_> {
                 writeln!(w, "{}", self.s.paint(&text, Paint::Dim))?;
             }
         }
-        self.waits_on(w, &b.waits_on)?;
+        if b.beyond.is_empty() {
+            self.waits_on(w, &b.waits_on)?;
+        } else {
+            self.chain(w, b.goroutine.goroutine.id, &b.beyond)?;
+        }
         for via in &b.via {
             for &held in &via.holds {
                 let h = r.locks[held].holders.first().map_or("low", |h| h.confidence.as_str());
@@ -259,7 +266,9 @@ impl Text<'_> {
     }
 
     fn stuck(&self, w: &mut dyn Write, n: usize, s: &StuckFinding) -> io::Result<()> {
-        self.heading(w, n, "STUCK", Paint::Alarm, &format!("{} — {}", stuck::subject(s), stuck::what(s)))?;
+        let lead = s.beyond.last().map_or(String::new(), stuck::root_lead);
+        let sep = if lead.is_empty() { " —" } else { ", which is" };
+        self.heading(w, n, "STUCK", Paint::Alarm, &format!("{lead}{}{sep} {}", stuck::subject(s), stuck::what(s)))?;
         writeln!(w, "   stuck rather than idle ({} confidence):", s.confidence.as_str())?;
         for sig in &s.signals {
             writeln!(w, "     - {}", stuck::signal_text(sig))?;
@@ -269,7 +278,25 @@ impl Text<'_> {
         for e in s.waited_on_by.iter().take(5) {
             writeln!(w, "   waited on by {}", stuck::waiter_text(e))?;
         }
-        self.waits_on(w, &s.waits_on)
+        if s.behind > 0 {
+            writeln!(w, "{}", wrap(&stuck::behind_text(s.behind, &s.behind_ids), 100, "   "))?;
+        }
+        if s.beyond.is_empty() {
+            self.waits_on(w, &s.waits_on)
+        } else {
+            self.chain(w, s.goroutine.goroutine.id, &s.beyond)
+        }
+    }
+
+    /// A chain past a goroutine, hop by hop, down to the goroutine it comes to.
+    fn chain(&self, w: &mut dyn Write, from: Option<u64>, hops: &[EdgeInfo]) -> io::Result<()> {
+        writeln!(w, "   the chain:")?;
+        let mut at = from;
+        for e in hops {
+            writeln!(w, "{}", wrap(&format!("- {}", stuck::hop_text(at, e)), 100, "     "))?;
+            at = e.goroutine.id;
+        }
+        Ok(())
     }
 
     /// The other side of a goroutine's wait, when it is not a lock.
