@@ -507,18 +507,35 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
             wanted_types.push((f.package(), t));
         }
     }
-    let type_of: Vec<u32> = if wanted_types.is_empty() {
-        Vec::new()
-    } else {
-        d.funcs
-            .iter()
-            .map(|f| {
-                f.receiver_type()
-                    .and_then(|t| wanted_types.iter().position(|&w| w == (f.package(), t)))
-                    .map_or(u32::MAX, |i| i as u32)
-            })
-            .collect()
-    };
+    // The types of the waiters' objects: only a method of the object's type takes it as its
+    // receiver, so only such frames are read for their first word.
+    let mut object_types: Vec<(&str, &str)> = Vec::new();
+    for &w in objects.keys() {
+        if let Some(f) = site_of(w).map(|f| d.func(f))
+            && let Some(t) = f.receiver_type()
+            && !object_types.contains(&(f.package(), t))
+        {
+            object_types.push((f.package(), t));
+        }
+    }
+    // Per function: the number of its type among `wanted_types` (`u32::MAX`: none), and
+    // whether its type is one of the objects' (worked out once per function).
+    let (mut type_of, mut object_func) = (vec![u32::MAX; d.funcs.len()], vec![false; d.funcs.len()]);
+    let mut any_typed = false;
+    if !wanted_types.is_empty() || !object_types.is_empty() {
+        for (i, f) in d.funcs.iter().enumerate() {
+            let Some(t) = f.receiver_type() else { continue };
+            let key = (f.package(), t);
+            if let Some(k) = wanted_types.iter().position(|&w| w == key) {
+                type_of[i] = k as u32;
+                any_typed = true;
+            }
+            if object_types.contains(&key) {
+                object_func[i] = true;
+                any_typed = true;
+            }
+        }
+    }
     let mut typed: Vec<Vec<usize>> = vec![Vec::new(); wanted_types.len()];
     let mut children: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut made_by: HashMap<FuncId, Vec<usize>> = HashMap::new();
@@ -538,7 +555,7 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
                 made_by.entry(f).or_default().push(g);
             }
         }
-        if want_values.is_empty() && type_of.is_empty() {
+        if !any_typed {
             continue;
         }
         // The receivers of its first application frames: the objects it is at work on, and
@@ -553,17 +570,14 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
                 continue;
             }
             seen += 1;
-            if let Some(&t) = type_of.get(fid.0 as usize).filter(|&&t| t != u32::MAX) {
+            let t = type_of[fid.0 as usize];
+            if t != u32::MAX {
                 let list = &mut typed[t as usize];
                 if list.last() != Some(&g) {
                     list.push(g);
                 }
             }
-            if want_values.is_empty() {
-                continue;
-            }
-            let f = d.func_at(at);
-            if f.receiver().is_some()
+            if object_func[fid.0 as usize]
                 && d.frames[at as usize].may_print_reliable_word()
                 && let Some(w) = d.frame(at).first_word().filter(|w| !w.unreliable && want_values.contains(&w.value))
             {
