@@ -28,14 +28,15 @@
 //! let d = &dumps[0];
 //! let a = holdup::analysis::analyze(d);
 //! for (lock, holders) in a.locks.iter().zip(&a.holders) {
+//!     let site = &d.func(lock.site()).full;
+//!     let name = holdup::report::words::lock_words(lock.kind, lock.addr, lock.owner, site);
 //!     match holders.first() {
 //!         Some(h) => println!(
-//!             "{} is held by goroutine {:?} ({:?} confidence)",
-//!             lock.describe(d),
+//!             "{name} is held by goroutine {:?} ({:?} confidence)",
 //!             d.goroutines[h.goroutine].id,
 //!             h.confidence
 //!         ),
-//!         None => println!("{}: no live holder found", lock.describe(d)),
+//!         None => println!("{name}: no live holder found"),
 //!     }
 //! }
 //! let first = a.holders[0].first().expect("the volume lock has a holder");
