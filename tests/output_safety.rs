@@ -43,12 +43,18 @@ fn hostile_dump() -> Vec<u8> {
     s.into_bytes()
 }
 
+/// The hostile dump on disk, written once: the tests run in parallel threads, and a file
+/// rewritten by one while another's holdup reads it made them fail now and then.
 fn dump_file() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("output_safety-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let p = dir.join("hostile.log");
-    std::fs::write(&p, hostile_dump()).expect("write");
-    p
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("output_safety-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let p = dir.join("hostile.log");
+        std::fs::write(&p, hostile_dump()).expect("write");
+        p
+    })
+    .clone()
 }
 
 /// Bytes a terminal acts on: C0 controls but tab and newline, DEL, and the C1 range as UTF-8.
