@@ -34,7 +34,7 @@ use crate::analysis::{Analysis, analyze};
 use crate::infer::{Confidence, short};
 use crate::model::{Dump, DumpKind, Frame, Func};
 use crate::report::analysis_json::{DumpAnalysis, dump_analysis};
-use crate::{ErrorKind, read_path};
+use crate::{ErrorKind, ReadOptions};
 
 /// The config file looked for in the current directory.
 pub const CONFIG_FILE: &str = "holdup.toml";
@@ -895,9 +895,9 @@ fn walk(dir: &Path, out: &mut Vec<Result<Input, FileResult>>) {
 }
 
 /// Reads, analyzes and checks one input file.
-fn check_file(input: &Input, s: &Settings, with_analysis: bool) -> FileResult {
+fn check_file(input: &Input, s: &Settings, with_analysis: bool, read: &ReadOptions) -> FileResult {
     let source = input.path.clone();
-    let dumps = match read_path(&input.path) {
+    let dumps = match crate::read(crate::Input::Path(&input.path), read) {
         Ok(ds) => ds,
         Err(e) if matches!(e.kind, ErrorKind::NoDump) && !input.named => {
             return FileResult { source, status: Status::Skipped, notes: Vec::new() };
@@ -928,13 +928,14 @@ fn check_file(input: &Input, s: &Settings, with_analysis: bool) -> FileResult {
     FileResult { source, status: Status::Checked(results), notes }
 }
 
-/// Checks every path with the given settings, files in parallel, results in input order.
-pub fn check(paths: &[String], settings: Settings, with_analysis: bool) -> Report {
+/// Checks every path with the given settings, files in parallel, results in input order,
+/// each read within the limits of `read`.
+pub fn check(paths: &[String], settings: Settings, with_analysis: bool, read: &ReadOptions) -> Report {
     let (inputs, empty_dirs) = expand(paths);
     let files = inputs
         .into_par_iter()
         .map(|i| match i {
-            Ok(input) => check_file(&input, &settings, with_analysis),
+            Ok(input) => check_file(&input, &settings, with_analysis, read),
             Err(r) => r,
         })
         .collect();
@@ -943,14 +944,14 @@ pub fn check(paths: &[String], settings: Settings, with_analysis: bool) -> Repor
 
 /// Checks one file found in a directory being followed (`holdup watch`): like a file found
 /// under a directory given to `check`, one that holds no dump is skipped, not an error.
-pub fn check_found(path: &str, settings: Settings, with_analysis: bool) -> Report {
+pub fn check_found(path: &str, settings: Settings, with_analysis: bool, read: &ReadOptions) -> Report {
     let input = Input { path: path.to_string(), named: false };
-    let files = vec![check_file(&input, &settings, with_analysis)];
+    let files = vec![check_file(&input, &settings, with_analysis, read)];
     Report { settings, files, empty_dirs: Vec::new() }
 }
 
-/// Runs `holdup check`.
-pub fn run(args: &CheckArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
+/// Runs `holdup check`, reading each input within the limits of `read`.
+pub fn run(args: &CheckArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result<ExitCode> {
     let settings = match Settings::resolve(args) {
         Ok(s) => s,
         Err(e) => {
@@ -958,7 +959,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let report = check(&args.paths, settings, args.format == CheckFormat::Json);
+    let report = check(&args.paths, settings, args.format == CheckFormat::Json, read);
     for f in &report.files {
         for n in &f.notes {
             say!("{n}");

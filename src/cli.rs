@@ -23,7 +23,7 @@ use crate::report::style::Style;
 use crate::report::{
     analysis_json, analysis_text, collapsed, dot, gotext, groups, html, markdown, model_json, summary, svg,
 };
-use crate::{Error, read_path};
+use crate::{Error, Input, ReadOptions};
 
 const AFTER_HELP: &str = "\
 Inputs:
@@ -394,10 +394,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let style = Style { color: decide_color(cli.color) };
     colored::control::set_override(style.color);
-    crate::set_read_options(crate::ReadOptions {
-        max_input_size: cli.max_input_size,
-        max_line_length: usize::try_from(cli.max_line_length).unwrap_or(usize::MAX).max(64),
-    });
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let result = run(cli, style, &mut out).and_then(|code| out.flush().map(|()| code));
@@ -417,10 +413,6 @@ pub fn main() -> ExitCode {
 pub fn run_args(args: &[&str], out: &mut dyn Write) -> io::Result<ExitCode> {
     let argv = std::iter::once("holdup").chain(args.iter().copied());
     let cli = Cli::try_parse_from(argv).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-    crate::set_read_options(crate::ReadOptions {
-        max_input_size: cli.max_input_size,
-        max_line_length: usize::try_from(cli.max_line_length).unwrap_or(usize::MAX).max(64),
-    });
     run(cli, Style { color: false }, out)
 }
 
@@ -430,12 +422,12 @@ struct Loaded {
     ok: bool,
 }
 
-fn load(files: &[String]) -> Loaded {
-    load_with(files, &FetchOptions::default())
+fn load(files: &[String], read: &ReadOptions) -> Loaded {
+    load_with(files, &FetchOptions::default(), read)
 }
 
 /// [`load`], fetching URL inputs with `fetch`.
-fn load_with(files: &[String], fetch: &FetchOptions) -> Loaded {
+fn load_with(files: &[String], fetch: &FetchOptions, read: &ReadOptions) -> Loaded {
     let mut dumps = Vec::new();
     let mut ok = true;
     // The sizes are asked first, on every core, so that glibc is tuned for the largest
@@ -447,7 +439,7 @@ fn load_with(files: &[String], fetch: &FetchOptions) -> Loaded {
     // One input keeps the cores for itself (a large file is split across them).
     let inputs: Vec<(&String, Option<u64>)> = files.iter().zip(sizes).collect();
     let read = crate::par::map_when(many, &inputs, |&(f, size)| {
-        if fetch::is_url(f) { read_url(f, fetch) } else { crate::read_path_sized(f, size) }
+        if fetch::is_url(f) { read_url(f, fetch, read) } else { crate::read_path_sized(f, size, read) }
     });
     for r in read {
         match r {
@@ -467,10 +459,10 @@ fn load_with(files: &[String], fetch: &FetchOptions) -> Loaded {
 }
 
 /// Reads the dumps in a URL's body as it streams in.
-fn read_url(url: &str, opts: &FetchOptions) -> Result<Vec<Dump>, Error> {
+fn read_url(url: &str, opts: &FetchOptions, read: &ReadOptions) -> Result<Vec<Dump>, Error> {
     let body = fetch::open(url, opts)?;
     let body = crate::input::sniff_gzip(body).map_err(|e| Error::io(url, e))?;
-    let dumps = crate::read_dumps_from(body, url)?;
+    let dumps = crate::read_sized(body, url, 0, read)?;
     if dumps.is_empty() {
         return Err(Error::new(url, crate::ErrorKind::NoDump));
     }
@@ -495,11 +487,22 @@ fn exit_for(ok: bool) -> ExitCode {
     if ok { ExitCode::SUCCESS } else { ExitCode::from(2) }
 }
 
+/// The reading limits the command line asked for (`--max-input-size`, `--max-line-length`).
+fn read_options(cli: &Cli) -> ReadOptions {
+    ReadOptions {
+        max_input_size: cli.max_input_size,
+        max_line_length: usize::try_from(cli.max_line_length).unwrap_or(usize::MAX).max(64),
+    }
+}
+
 fn run(cli: Cli, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let read = &read_options(&cli);
     match cli.command {
         Some(Command::Analyze(a)) => match &a.output {
-            Some(path) => to_file(path, |out| cmd_analyze(&a.files, a.format, &a.fetch.options(), Style::PLAIN, out)),
-            None => cmd_analyze(&a.files, a.format, &a.fetch.options(), style, out),
+            Some(path) => {
+                to_file(path, |out| cmd_analyze(&a.files, a.format, &a.fetch.options(), read, Style::PLAIN, out))
+            }
+            None => cmd_analyze(&a.files, a.format, &a.fetch.options(), read, style, out),
         },
         Some(Command::Graph(a)) => {
             let format = match a.format {
@@ -507,21 +510,22 @@ fn run(cli: Cli, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
                 GraphFormat::Svg => AnalyzeFormat::Svg,
                 GraphFormat::Json => AnalyzeFormat::Json,
             };
-            cmd_analyze(&a.files, format, &FetchOptions::default(), style, out)
+            cmd_analyze(&a.files, format, &FetchOptions::default(), read, style, out)
         }
-        Some(Command::Goroutines(a)) => cmd_parse(&a, out),
-        Some(Command::Groups(a)) => cmd_groups(&a, out),
-        Some(Command::Diff(a)) => cmd_diff(&a, out),
-        Some(Command::Summary(a)) => cmd_summary(&a, out),
-        Some(Command::Check(a)) => crate::check::run(&a, out),
-        Some(Command::Capture(a)) => crate::capture::run(&a, style, out),
-        Some(Command::Watch(a)) => crate::capture::watch::run(&a, out),
+        Some(Command::Goroutines(a)) => cmd_parse(&a, read, out),
+        Some(Command::Groups(a)) => cmd_groups(&a, read, out),
+        Some(Command::Diff(a)) => cmd_diff(&a, read, out),
+        Some(Command::Summary(a)) => cmd_summary(&a, read, out),
+        Some(Command::Check(a)) => crate::check::run(&a, read, out),
+        Some(Command::Capture(a)) => crate::capture::run(&a, read, style, out),
+        Some(Command::Watch(a)) => crate::capture::watch::run(&a, read, out),
         None => {
             if cli.files.is_empty() {
                 say!("no input files; try `holdup --help`");
                 return Ok(ExitCode::from(2));
             }
-            cmd_analyze(&cli.files, cli.format.unwrap_or(AnalyzeFormat::Text), &FetchOptions::default(), style, out)
+            let format = cli.format.unwrap_or(AnalyzeFormat::Text);
+            cmd_analyze(&cli.files, format, &FetchOptions::default(), read, style, out)
         }
     }
 }
@@ -571,8 +575,8 @@ fn indexed(dumps: &[Dump]) -> Vec<(usize, &Dump)> {
     idx
 }
 
-fn cmd_parse(a: &ParseArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
-    let loaded = load(&a.files);
+fn cmd_parse(a: &ParseArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let loaded = load(&a.files, read);
     let filter = a.filter.filter();
     let keep = |d: &Dump, g: &crate::model::Goroutine| filter.is_empty() || filter.matches(d, g);
     match a.format {
@@ -598,8 +602,8 @@ fn cmd_parse(a: &ParseArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     Ok(exit_for(loaded.ok))
 }
 
-fn cmd_groups(a: &GroupsArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
-    let loaded = load(&a.files);
+fn cmd_groups(a: &GroupsArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let loaded = load(&a.files, read);
     let sim = match a.similarity {
         SimilarityArg::Exact => Similarity::Exact,
         SimilarityArg::Args => Similarity::Args,
@@ -629,8 +633,8 @@ fn cmd_groups(a: &GroupsArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     Ok(exit_for(loaded.ok))
 }
 
-fn cmd_diff(a: &DiffArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
-    let old = match read_path(&a.old) {
+fn cmd_diff(a: &DiffArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let old = match crate::read(Input::Path(&a.old), read) {
         Ok(d) => d,
         Err(e) => {
             report_error(&e);
@@ -638,7 +642,7 @@ fn cmd_diff(a: &DiffArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
         }
     };
     let new = match &a.new {
-        Some(p) => match read_path(p) {
+        Some(p) => match crate::read(Input::Path(p), read) {
             Ok(d) => Some(d),
             Err(e) => {
                 report_error(&e);
@@ -673,8 +677,8 @@ fn cmd_diff(a: &DiffArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_summary(a: &SummaryArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
-    let loaded = load(&a.files);
+fn cmd_summary(a: &SummaryArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result<ExitCode> {
+    let loaded = load(&a.files, read);
     let summaries: Vec<_> = each_dump(&loaded.dumps, summary::summarize);
     match a.format {
         TextOrJson::Json => {
@@ -696,10 +700,11 @@ fn cmd_analyze(
     files: &[String],
     format: AnalyzeFormat,
     fetch: &FetchOptions,
+    read: &ReadOptions,
     style: Style,
     out: &mut dyn Write,
 ) -> io::Result<ExitCode> {
-    let loaded = load_with(files, fetch);
+    let loaded = load_with(files, fetch, read);
     render_analysis(&loaded.dumps, format, style, out)?;
     let code = exit_for(loaded.ok);
     // The process ends here: handing a 100,000-goroutine model back to the allocator page by

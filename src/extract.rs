@@ -308,7 +308,7 @@ impl Extractor {
             continuation_closed_by_end: false,
             continuation_kept: false,
             size_hint: None,
-            max_line: crate::read_options().max_line_length,
+            max_line: crate::MAX_LINE_PIECE,
         }
     }
 

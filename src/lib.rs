@@ -108,22 +108,6 @@ impl Default for ReadOptions {
     }
 }
 
-/// The options the `read_*` functions use (not [`read`], which is given its own), set once
-/// by the command line.
-static READ_OPTIONS: std::sync::OnceLock<ReadOptions> = std::sync::OnceLock::new();
-
-/// Sets the limits every later read in this process uses (the command line's
-/// `--max-input-size` and `--max-line-length`). Only the first call counts; returns whether
-/// it was that one.
-pub fn set_read_options(o: ReadOptions) -> bool {
-    READ_OPTIONS.set(o).is_ok()
-}
-
-/// The limits in force: those given to [`set_read_options`], else the defaults.
-pub fn read_options() -> ReadOptions {
-    READ_OPTIONS.get().copied().unwrap_or_default()
-}
-
 /// Where [`read`] takes its dumps from.
 pub enum Input<'a> {
     /// A file, or `-` for standard input; gzip is recognised by its content. A large plain
@@ -158,7 +142,7 @@ pub enum Input<'a> {
 /// ```
 pub fn read(input: Input<'_>, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
     let (dumps, name) = match input {
-        Input::Path(path) => return read_path_with(path, regular_file_size(path), opts),
+        Input::Path(path) => return read_path_sized(path, regular_file_size(path), opts),
         Input::Bytes { bytes, name } => (read_bytes(bytes, name, opts)?, name),
         Input::Reader { reader, name } => (read_sized(reader, name, 0, opts)?, name),
     };
@@ -168,14 +152,21 @@ pub fn read(input: Input<'_>, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
     Ok(dumps)
 }
 
-/// Reads every dump in `reader` (already decompressed), naming the input `source` in
-/// messages. Fails only on I/O errors; an input without any dump yields an empty list.
+/// Reads every dump in `reader` (already decompressed) within the default limits, naming
+/// the input `source` in messages. Fails only on I/O errors; an input without any dump
+/// yields an empty list. [`read`] takes limits of its own.
 pub fn read_dumps_from<R: Read>(reader: R, source: &str) -> Result<Vec<Dump>, Error> {
-    read_sized(reader, source, 0, &read_options())
+    read_sized(reader, source, 0, &ReadOptions::default())
 }
 
-/// [`read_dumps_from`] for an input of about `size_hint` bytes (0: unknown).
-fn read_sized<R: Read>(reader: R, source: &str, size_hint: u64, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
+/// Reads every dump in `reader` (already decompressed) within the limits of `opts`, for an
+/// input of about `size_hint` bytes (0: unknown).
+pub(crate) fn read_sized<R: Read>(
+    reader: R,
+    source: &str,
+    size_hint: u64,
+    opts: &ReadOptions,
+) -> Result<Vec<Dump>, Error> {
     read_lines(input::LineReader::new(reader, opts.max_line_length), source, size_hint, opts)
 }
 
@@ -245,13 +236,15 @@ fn parallel_read(path: &str, file_size: Option<u64>, opts: &ReadOptions) -> Resu
     split::read_parallel(path, size, threads, opts.max_line_length)
 }
 
-/// Reads every dump in `bytes`, decompressing gzip if the bytes start with its magic. An
-/// input without any dump yields an empty list.
+/// Reads every dump in `bytes` within the default limits, decompressing gzip if the bytes
+/// start with its magic. An input without any dump yields an empty list. [`read`] takes
+/// limits of its own.
 pub fn read_dumps(bytes: &[u8], source: &str) -> Result<Vec<Dump>, Error> {
-    read_bytes(bytes, source, &read_options())
+    read_bytes(bytes, source, &ReadOptions::default())
 }
 
-fn read_bytes(bytes: &[u8], source: &str, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
+/// [`read_dumps`] within the limits of `opts`.
+pub(crate) fn read_bytes(bytes: &[u8], source: &str, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
     if bytes.starts_with(&input::GZIP_MAGIC) {
         let reader = input::sniff_gzip(Box::new(bytes)).map_err(|e| Error::io(source, e))?;
         // The compressed size says little of the text's: the tables are sized as for a pipe.
@@ -261,10 +254,11 @@ fn read_bytes(bytes: &[u8], source: &str, opts: &ReadOptions) -> Result<Vec<Dump
     read_lines(input::LineReader::from_slice(bytes, opts.max_line_length), source, bytes.len() as u64, opts)
 }
 
-/// Opens a path (or `-` for stdin) and reads every dump in it. Fails with
-/// [`ErrorKind::NoDump`] when the input holds none.
+/// Opens a path (or `-` for stdin) and reads every dump in it within the default limits.
+/// Fails with [`ErrorKind::NoDump`] when the input holds none. [`read`] takes limits of its
+/// own.
 pub fn read_path(path: &str) -> Result<Vec<Dump>, Error> {
-    read_path_sized(path, regular_file_size(path))
+    read_path_sized(path, regular_file_size(path), &ReadOptions::default())
 }
 
 /// The size of the file at `path` if it is a regular file (not `-`, a pipe or a device).
@@ -272,13 +266,9 @@ pub fn regular_file_size(path: &str) -> Option<u64> {
     if path == "-" { None } else { std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len()) }
 }
 
-/// [`read_path`] for a path whose [`regular_file_size`] the caller has already asked (a
-/// fleet of small files is not asked twice).
-pub fn read_path_sized(path: &str, size: Option<u64>) -> Result<Vec<Dump>, Error> {
-    read_path_with(path, size, &read_options())
-}
-
-fn read_path_with(path: &str, size: Option<u64>, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
+/// [`read`] of a path whose [`regular_file_size`] the caller has already asked (a fleet of
+/// small files is not asked twice).
+pub(crate) fn read_path_sized(path: &str, size: Option<u64>, opts: &ReadOptions) -> Result<Vec<Dump>, Error> {
     // The size says whether to split the file and how large to make the tables. A large
     // compressed file is read as a pipe is, its size unknown: the compressed size says
     // little of the text's. (A small one keeps it as a hint, which spares every small file

@@ -422,9 +422,14 @@ pub fn out_path(out: &Path, c: &Captured, p: &Process) -> PathBuf {
         .unwrap_or(first)
 }
 
-/// Runs `holdup capture`.
-pub fn run(args: &CaptureArgs, style: crate::report::style::Style, out: &mut dyn Write) -> io::Result<ExitCode> {
-    match capture_cmd(args) {
+/// Runs `holdup capture`, reading the captured dump within the limits of `read`.
+pub fn run(
+    args: &CaptureArgs,
+    read: &crate::ReadOptions,
+    style: crate::report::style::Style,
+    out: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    match capture_cmd(args, read) {
         Ok((dumps, _)) => {
             crate::cli::write_analysis(dumps, args.format, style, out)?;
             Ok(ExitCode::SUCCESS)
@@ -437,7 +442,7 @@ pub fn run(args: &CaptureArgs, style: crate::report::style::Style, out: &mut dyn
 }
 
 /// Finds the process, captures its dump, saves it, and reads it.
-fn capture_cmd(args: &CaptureArgs) -> Result<(Vec<crate::Dump>, PathBuf), CaptureError> {
+fn capture_cmd(args: &CaptureArgs, read: &crate::ReadOptions) -> Result<(Vec<crate::Dump>, PathBuf), CaptureError> {
     let p = match (args.pid, &args.process) {
         (Some(pid), _) => process::by_pid(pid),
         (None, Some(name)) => process::find_one(name),
@@ -494,7 +499,7 @@ fn capture_cmd(args: &CaptureArgs) -> Result<(Vec<crate::Dump>, PathBuf), Captur
         None => c.shown.clone(),
     };
     let name = source.display().to_string();
-    let dumps = crate::read_dumps(&c.bytes, &name).map_err(|e| CaptureError(e.to_string()))?;
+    let dumps = crate::read_bytes(&c.bytes, &name, read).map_err(|e| CaptureError(e.to_string()))?;
     if dumps.is_empty() {
         return Err(CaptureError(format!("{name} holds no goroutine dump")));
     }

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::Args;
 
+use crate::ReadOptions;
 use crate::check::{self, CheckArgs, CheckFormat, Settings};
 
 /// Arguments of `holdup watch`: check's options, plus how to poll.
@@ -179,8 +180,8 @@ fn complete(path: &Path) -> bool {
     f.read_to_end(&mut tail).is_ok() && super::looks_complete(&tail)
 }
 
-/// Runs `holdup watch`.
-pub fn run(args: &WatchArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
+/// Runs `holdup watch`, reading each new dump within the limits of `read`.
+pub fn run(args: &WatchArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result<ExitCode> {
     let settings = match Settings::resolve(&args.check) {
         Ok(s) => s,
         Err(e) => {
@@ -207,7 +208,7 @@ pub fn run(args: &WatchArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
             if STOP.load(Ordering::SeqCst) {
                 break;
             }
-            report(&path, &settings, &args.check, out)?;
+            report(&path, &settings, &args.check, read, out)?;
         }
         // Sleep in short steps so that a stop signal is answered at once.
         let until = Instant::now() + args.interval;
@@ -221,14 +222,20 @@ pub fn run(args: &WatchArgs, out: &mut dyn Write) -> io::Result<ExitCode> {
 }
 
 /// Checks one file and writes its result whole (one write, then a flush).
-fn report(path: &Path, settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> io::Result<()> {
+fn report(
+    path: &Path,
+    settings: &Settings,
+    args: &CheckArgs,
+    read: &ReadOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let format = args.format;
     let Some(p) = path.to_str() else {
         say!("skipped {}: the path is not valid UTF-8", path.display());
         return Ok(());
     };
     // Found in a watched directory: a file without a dump is skipped, as under `check DIR`.
-    let report = check::check_found(p, settings.clone(), format == CheckFormat::Json);
+    let report = check::check_found(p, settings.clone(), format == CheckFormat::Json, read);
     for f in &report.files {
         for n in &f.notes {
             say!("{n}");
