@@ -963,23 +963,23 @@ pub fn run(args: &CheckArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Res
     let settings = match Settings::resolve(args) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("holdup: {e}");
+            say!("{e}");
             return Ok(ExitCode::from(2));
         }
     };
     let report = check(&args.paths, settings, args.format == CheckFormat::Json, read);
     for f in &report.files {
         for n in &f.notes {
-            eprintln!("holdup: {n}");
+            say!("{n}");
         }
         match &f.status {
-            Status::Skipped => eprintln!("holdup: note: skipped {}: no goroutine dump in it", f.source),
-            Status::Error(e) => eprintln!("holdup: {e}"),
+            Status::Skipped => say!("note: skipped {}: no goroutine dump in it", f.source),
+            Status::Error(e) => say!("{e}"),
             Status::Checked(_) => {}
         }
     }
     for d in &report.empty_dirs {
-        eprintln!("holdup: note: no files in {d}");
+        say!("note: no files in {d}");
     }
     use crate::report::check as render;
     match args.format {
@@ -990,7 +990,7 @@ pub fn run(args: &CheckArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Res
         CheckFormat::Npd => crate::report::npd::write(out, &report, usize::from(args.npd_max_length))?,
     }
     out.flush()?;
-    eprintln!("holdup: {}", render::summary(&report));
+    say!("{}", render::summary(&report));
     if args.format == CheckFormat::Npd {
         return Ok(ExitCode::from(crate::report::npd::exit_code(&report)));
     }

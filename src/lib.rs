@@ -43,6 +43,14 @@
 //! assert_eq!(d.goroutines[first.goroutine].id, Some(197));
 //! ```
 
+/// Prints `holdup: MESSAGE` on standard error with control characters made visible:
+/// messages carry file names and text from dumps, which must not drive the terminal.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("holdup: {}", $crate::escape::visible(&format!($($arg)*)))
+    };
+}
+
 pub mod alloc;
 pub mod analysis;
 pub(crate) mod bytes;
