@@ -137,6 +137,13 @@ pub struct BlockerJson {
     pub in_deadlock: bool,
     /// The confidence of its best-held lock.
     pub confidence: &'static str,
+    /// What it is doing, in words, as the headline says it (`deleting a directory tree:
+    /// os.RemoveAll → unix.Unlinkat`, or what it waits in); `null` for running code holdup
+    /// has no words for.
+    pub doing: Option<String>,
+    /// The kind of work (`disk`, `remote`, `stream`, `retry`), when the words are of holdup's
+    /// table of known work.
+    pub work: Option<crate::doing::Work>,
 }
 
 /// A hop of a chain.
@@ -209,6 +216,8 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
                 via: b.via.iter().map(|v| ViaJson { goroutine: v.goroutine.id, waits: lock_id(v.waits) }).collect(),
                 in_deadlock: b.in_deadlock,
                 confidence: b.confidence.as_str(),
+                doing: crate::report::words::holder_doing(b),
+                work: b.doing.as_ref().map(|x| x.work),
             }
         })
         .collect();

@@ -126,19 +126,43 @@ fn state_text(g: &GoroutineInfo) -> String {
 }
 
 impl Text<'_> {
-    fn heading(&self, w: &mut dyn Write, n: usize, tag: &str, paint: Paint, text: &str) -> io::Result<()> {
-        // Wrapped to 100 columns, then the tag painted.
-        let plain = format!("{n}. {tag} ");
-        // Too long for a line: what waits goes on the next one, whole.
-        let line = format!("{plain}{text}");
-        let wrapped = match line.split_once(" — ") {
-            Some((who, what)) if line.chars().count() > 100 => {
-                format!("{}\n{}", wrap(who, 100, ""), wrap(&format!("— {what}"), 100, "   "))
+    /// A finding's heading, the `parts` of its sentence packed onto lines of at most 100
+    /// columns: a part that does not fit on the current line starts the next one, indented
+    /// under the text; a part too long for any line is wrapped at its spaces.
+    fn heading<'p>(
+        &self,
+        w: &mut dyn Write,
+        n: usize,
+        tag: &str,
+        paint: Paint,
+        parts: impl IntoIterator<Item = &'p str>,
+    ) -> io::Result<()> {
+        const INDENT: &str = "   ";
+        let plain = format!("{n}. {tag}");
+        let mut lines: Vec<String> = vec![plain.clone()];
+        for (k, part) in parts.into_iter().enumerate() {
+            let part = visible(part);
+            let last = lines.last().map_or(0, |l| l.chars().count());
+            if k > 0 && last + 1 + part.chars().count() > 100 {
+                lines.push(INDENT.to_string());
             }
-            _ => wrap(&line, 100, ""),
-        };
-        let painted = format!("{n}. {} ", self.s.paint(tag, paint));
-        writeln!(w, "\n{}", wrapped.replacen(&plain, &painted, 1))
+            for word in part.split(' ') {
+                let line = lines.last_mut().expect("a line");
+                let len = line.chars().count();
+                if len > INDENT.len() && len + 1 + word.chars().count() > 100 {
+                    // A part's own continuation: two more columns.
+                    lines.push(format!("{INDENT}  {word}"));
+                } else {
+                    if len > INDENT.len() {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                }
+            }
+        }
+        let text = lines.join("\n");
+        let painted = format!("{n}. {}", self.s.paint(tag, paint));
+        writeln!(w, "\n{}", text.replacen(&plain, &painted, 1))
     }
 
     fn lock_name(&self, l: usize) -> String {
@@ -151,18 +175,8 @@ impl Text<'_> {
         let conf = if b.has_holder { b.confidence } else { Confidence::Low };
         // A guess is worded as one, in the headline and below it.
         let verb = words::holds_verb(conf);
-        let at = b.at.as_deref().map_or(String::new(), |f| format!(" in {}", visible(short(f))));
-        let held: Vec<String> = b.holds.iter().map(|&l| words::lock_phrase(&r.locks[l])).collect();
-        let ops = words::operations(&b.by_operation, 4);
-        let headline = format!(
-            "goroutine {}{at} {verb} {} — {} goroutine{} wait{}",
-            id_of(b.goroutine.goroutine),
-            held.join(" and "),
-            b.blocked,
-            if b.blocked == 1 { "" } else { "s" },
-            if ops.is_empty() { String::new() } else { format!(": {ops}") },
-        );
-        self.heading(w, n, "BLOCKING", Paint::Alarm, &visible(&headline))?;
+        let headline = words::blocker_headline(r, b);
+        self.heading(w, n, "BLOCKING", Paint::Alarm, headline.parts())?;
         writeln!(w, "   {}", fit(&format!("[{}] {}", visible(&state_text(&b.goroutine)), visible(&b.route)), 97))?;
         writeln!(w, "   its stack ({}):", words::confidence_phrase(conf))?;
         self.stack(w, &b.goroutine)?;
@@ -207,7 +221,8 @@ impl Text<'_> {
     fn deadlock(&self, w: &mut dyn Write, n: usize, c: &DeadlockFinding) -> io::Result<()> {
         let r = self.r;
         let names: Vec<String> = c.members.iter().map(|m| id_of(m.goroutine.goroutine)).collect();
-        self.heading(w, n, "DEADLOCK", Paint::Alarm, &format!("goroutines {} wait for each other", names.join(", ")))?;
+        let what = format!("goroutines {} wait for each other", names.join(", "));
+        self.heading(w, n, "DEADLOCK", Paint::Alarm, [what.as_str()])?;
         for m in &c.members {
             let holds: Vec<&str> = m.holds.iter().map(|&l| r.locks[l].id.as_str()).collect();
             let waits: Vec<String> = m.waits.iter().map(|&l| self.lock_name(l)).collect();
@@ -237,14 +252,8 @@ impl Text<'_> {
 
     fn no_holder(&self, w: &mut dyn Write, n: usize, f: &NoHolderFinding) -> io::Result<()> {
         let lock = &self.r.locks[f.lock];
-        let longest = f.longest_wait.map_or(String::new(), |m| format!(", the longest for {m} minutes"));
-        self.heading(
-            w,
-            n,
-            "NO HOLDER",
-            Paint::Caution,
-            &format!("{} — {} goroutine(s) wait{longest}", self.lock_name(f.lock), lock.waiters.len()),
-        )?;
+        let (what, waits) = words::no_holder_headline(self.r, f);
+        self.heading(w, n, "NO HOLDER", Paint::Caution, [what.as_str(), waits.as_str()])?;
         writeln!(w, "{}", wrap(words::NO_HOLDER, 100, "   "))?;
         if !lock.candidates.is_empty() {
             writeln!(w, "   candidates, on weak evidence (not a finding):")?;
@@ -259,7 +268,8 @@ impl Text<'_> {
     }
 
     fn stuck(&self, w: &mut dyn Write, n: usize, s: &StuckFinding) -> io::Result<()> {
-        self.heading(w, n, "STUCK", Paint::Alarm, &format!("{} — {}", stuck::subject(s), stuck::what(s)))?;
+        let what = format!("— {}", stuck::what(s));
+        self.heading(w, n, "STUCK", Paint::Alarm, [stuck::subject(s).as_str(), what.as_str()])?;
         writeln!(w, "   stuck rather than idle ({} confidence):", s.confidence.as_str())?;
         for sig in &s.signals {
             writeln!(w, "     - {}", stuck::signal_text(sig))?;

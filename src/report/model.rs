@@ -503,6 +503,12 @@ pub struct BlockerInfo {
     /// What it waits on in turn, when it waits in a `WaitGroup`, `Cond` or channel: the
     /// chain goes on past the locks.
     pub waits_on: Vec<EdgeInfo>,
+    /// What it is doing, when the table of [`crate::doing`] knows (`deleting a directory
+    /// tree` in `os.RemoveAll` → `unix.Unlinkat`).
+    pub doing: Option<DoingInfo>,
+    /// What it waits in itself (`running` for a holder at work).
+    #[serde(serialize_with = "wait_kind")]
+    pub waits_in: WaitKind,
     /// The blocked goroutines folded by stack; only with [`Parts::detail`].
     pub waiters: Option<WaiterGroups>,
 }
@@ -525,6 +531,8 @@ pub struct NoHolderFinding {
     pub lock: usize,
     /// The longest wait among its waiters, in minutes.
     pub longest_wait: Option<u32>,
+    /// Its waiters by the operation they perform (`VolumeStore.Get`), as for a blocker.
+    pub by_operation: BTreeMap<String, usize>,
     /// Its waiters folded by stack; only with [`Parts::detail`].
     pub waiters: Option<WaiterGroups>,
 }
@@ -669,7 +677,7 @@ impl Report {
     /// the optional `parts` asked for.
     pub fn build(a: &Analysis<'_>, index: usize, of: usize, parts: Parts) -> Report {
         let d = a.dump;
-        let b = Builder { a, d, read: parts.detail.then(|| read_waiters(a)) };
+        let b = Builder { a, d, read: parts.detail.then(|| read_waiters(a)), matcher: std::cell::OnceCell::new() };
         let locks: Vec<LockInfo> = a
             .locks
             .iter()
@@ -708,6 +716,7 @@ impl Report {
             findings.push(Finding::NoHolder(NoHolderFinding {
                 lock: l,
                 longest_wait: waiters.iter().filter_map(|&g| d.goroutines[g].wait_minutes).max(),
+                by_operation: crate::graph::by_operation(d, &a.entries, &waiters),
                 waiters: b.waiter_groups(&waiters),
             }));
         }
@@ -786,6 +795,9 @@ struct Builder<'a, 'd> {
     /// Per goroutine that waits for a lock: whether its first lock wait is for read access
     /// (only with [`Parts::detail`]).
     read: Option<HashMap<usize, bool>>,
+    /// The table of [`crate::doing`] matched against the dump's functions, once, when a
+    /// holder or an edge is described.
+    matcher: std::cell::OnceCell<crate::doing::Matcher>,
 }
 
 /// Per waiting goroutine: whether the first lock it is listed under is waited for in read mode.
@@ -895,8 +907,16 @@ impl Builder<'_, '_> {
             confidence: best.unwrap_or(Confidence::Low),
             has_holder: best.is_some(),
             waits_on: a.stuck.waits_on(bl.goroutine).map(|e| self.edge_end(e.to, e)).collect(),
+            doing: self.doing_of(bl.goroutine),
+            waits_in: a.waits[bl.goroutine].kind,
             waiters: self.waiter_groups(&bl.blocked),
         }
+    }
+
+    /// What goroutine `g` is doing, by the table of [`crate::doing`].
+    fn doing_of(&self, g: usize) -> Option<DoingInfo> {
+        let m = self.matcher.get_or_init(|| crate::doing::Matcher::new(self.d));
+        self.doing(m.of(self.d, &self.d.goroutines[g]))
     }
 
     fn doing(&self, x: Option<crate::doing::Doing>) -> Option<DoingInfo> {
@@ -921,7 +941,7 @@ impl Builder<'_, '_> {
                 .frames(gr)
                 .find(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime())
                 .map(|f| f.func.full.clone()),
-            doing: self.doing(crate::doing::of(d, gr)),
+            doing: self.doing_of(g),
             waits_on: e.kind,
             link: e.link,
             confidence: e.confidence,

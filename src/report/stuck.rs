@@ -6,17 +6,10 @@
 use crate::doing::{self, Work};
 use crate::infer::short;
 use crate::model::Dump;
-use crate::report::model::{DoingInfo, EdgeInfo, StuckFinding};
+use crate::report::model::{EdgeInfo, StuckFinding};
+use crate::report::words::doing_text;
 use crate::stuck::{Link, Signal, Stuck};
 use crate::waits::WaitKind;
-
-/// What a goroutine is doing, in words: the table's phrase with its path.
-pub fn doing_text(x: &DoingInfo) -> String {
-    match &x.outer {
-        Some(o) => format!("{}: {} → {}", x.phrase, short(o), short(&x.inner)),
-        None => format!("{}: {}", x.phrase, short(&x.inner)),
-    }
-}
 
 /// What a stuck group is doing: the table's words, or its wait's.
 pub fn what(s: &StuckFinding) -> String {

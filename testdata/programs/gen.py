@@ -6,7 +6,8 @@ Usage: python3 testdata/programs/gen.py [scenario ...]   (default: all)
        python3 testdata/programs/gen.py --index            (only rebuild index.json)
        python3 testdata/programs/gen.py --readme           (only refresh the table in testdata/dumps/README.md)
 """
-import gzip, json, os, re, shutil, signal, subprocess, sys, time
+import gzip, json, os, re, shutil, signal, subprocess, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DUMPS = os.path.normpath(os.path.join(HERE, "..", "dumps"))
@@ -66,6 +67,11 @@ RUNS = [
     dict(scenario="lockcases", versions=["1.19", "1.27"], mode="exit",
          args=["-mode", "leaked-lock", "-file", "leaked-lock-goroutine-stacks.log"],
          files=["leaked-lock-goroutine-stacks.log"]),
+] + [
+    # Each waits 61 s before dumping (so that Go prints `, 1 minutes`): these run in parallel.
+    dict(scenario="hangs", versions=["1.19", "1.27"], mode="exit", args=["-mode", m], subdir=m, files=["stack.txt"],
+         parallel=True)
+    for m in ("waitgroup-holder", "chan-chain", "flock-holder", "idle")
 ]
 
 
@@ -86,7 +92,19 @@ def sync_shared(scenario):
     shutil.copyfile(src, os.path.join(dst_dir, "gtruth.go"))
 
 
+BUILT = {}
+BUILD_LOCK = threading.Lock()
+
+
 def build(scenario, ver, trimpath):
+    with BUILD_LOCK:
+        key = (scenario, ver, trimpath)
+        if key not in BUILT:
+            BUILT[key] = build_now(scenario, ver, trimpath)
+        return BUILT[key]
+
+
+def build_now(scenario, ver, trimpath):
     os.makedirs(BIN, exist_ok=True)
     out = os.path.join(BIN, f"{scenario}-{ver}{'-trim' if trimpath else ''}")
     cmd = [GO[ver], "build", "-o", out]
@@ -240,7 +258,7 @@ def run_files(spec, ver):
     scen = spec["scenario"]
     sync_shared(scen)
     exe, gv = build(scen, ver, spec.get("trimpath", False))
-    outdir = os.path.join(DUMPS, scen, gv)
+    outdir = os.path.join(DUMPS, scen, gv, *([spec["subdir"]] if spec.get("subdir") else []))
     os.makedirs(outdir, exist_ok=True)
     env = go_env(spec.get("env"))
     args = [exe, "-out", outdir] + spec.get("args", [])
@@ -355,6 +373,10 @@ SHOWS = {
     ("diff-pair", "dump1.txt"): "first of two dumps 1 s apart (stuck/unchanged/gone/changed), -trimpath build",
     ("diff-pair", "dump2.txt"): "second dump (stuck/unchanged/new/changed; gone absent)",
     ("bigwaiters", "stack.txt.gz"): "holder in read(2) `[syscall]`, 2000 mutex waiters via 5 call paths, 3000 idle",
+    ("hangs", "waitgroup-holder"): "dockerd `StateChanged` shape: holds c1's container lock in `sync.(*WaitGroup).Wait` for the mount releases it started, one of which waits `[chan receive]` for a volume plugin that never answers; 20 `docker ps` + 3 `inspect` wait on the lock; every wait 1 minute old",
+    ("hangs", "chan-chain"): "kubelet PLEG shape: pod worker `[select]` in an HTTP call to a runtime that never answers; sync loop `[chan send]` to that worker; PLEG `relist` `[chan send]` to the sync loop; 4 `GET /pods` handlers `[select]` sending to the sync loop",
+    ("hangs", "flock-holder"): "`POST /containers/c1/update` holds c1's lock while `[syscall]` in flock(2) on a lock file another open file description holds; 10 `docker ps` + 2 `inspect` wait on the lock",
+    ("hangs", "idle"): "healthy daemon at rest (Accept loop, idle keep-alive connections, event loop, tickers, `sync.Cond` worker pool and its `WaitGroup` supervisor, sleeping poller), every wait 1 minute old: no finding expected",
     ("lockcases", "named-lock-goroutine-stacks.log"): "dockerd-like: `DELETE /volumes/v1` holds v1's named lock (`github.com/moby/locker`) while the volume plugin does not answer `[IO wait]`; 3 `GET /volumes/v1` wait in `locker.(*lockCtr).Lock ← (*Locker).Lock ← service.(*VolumeStore).Get`; written by the SIGUSR1 trap goroutine",
     ("lockcases", "leaked-lock-goroutine-stacks.log"): "dockerd-like: `ContainerPause` locked c1's container lock and returned without Unlock; 3 `docker ps` and 2 `inspect` wait for ever; monitor loops pass the container; written by the SIGUSR1 trap goroutine (package daemon, `[running]`); no holder",
 }
@@ -366,7 +388,7 @@ def table(rows):
         name = os.path.basename(r["file"])
         size = f"{r['bytes']:,}" + (f" (gz of {r['uncompressed_bytes']:,})" if r.get("uncompressed_bytes") else "")
         out.append(f"| `{r['file']}` | {r['scenario']} | {r['go_version']} | {r['transport']} | {r['goroutines']} | {size} | "
-                   f"{SHOWS.get((r['scenario'], name), '')} |")
+                   f"{SHOWS.get((r['scenario'], name)) or SHOWS.get((r['scenario'], r['file'].split('/')[-2]), '')} |")
     return "\n".join(out)
 
 
@@ -392,6 +414,7 @@ def main():
         update_readme()
         return
     cleaned = set()
+    later = []
     for spec in RUNS:
         if argv and spec["scenario"] not in argv:
             continue
@@ -399,7 +422,13 @@ def main():
             shutil.rmtree(os.path.join(DUMPS, spec["scenario"]), ignore_errors=True)
             cleaned.add(spec["scenario"])
         for ver in spec["versions"]:
-            run_one(spec, ver)
+            if spec.get("parallel"):
+                later.append((spec, ver))
+            else:
+                run_one(spec, ver)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for f in [pool.submit(run_one, spec, ver) for spec, ver in later]:
+            f.result()
     index()
     if os.path.exists(os.path.join(DUMPS, "README.md")):
         update_readme()

@@ -1,0 +1,3 @@
+module example.com/holdup/hangs
+
+go 1.19
