@@ -34,6 +34,7 @@ use crate::analysis::{Analysis, analyze};
 use crate::infer::{Confidence, short};
 use crate::model::{Dump, DumpKind, Frame, Func};
 use crate::report::analysis_json::{DumpAnalysis, dump_analysis};
+use crate::report::words;
 use crate::{ErrorKind, ReadOptions};
 
 /// The config file looked for in the current directory.
@@ -481,17 +482,23 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         out.push(f);
     }
 
+    // What a holder is doing: the table matched against the dump's functions once.
+    let matcher = std::cell::OnceCell::new();
     for b in a.blockers.iter().filter(|b| !b.in_deadlock && b.blocked.len() > s.max_blocked) {
         let best = b.holds.iter().filter_map(|&l| a.holders[l].first()).map(|h| h.confidence).max();
         let conf = best.unwrap_or(Confidence::Low);
-        let verb = match conf {
-            Confidence::High => "holds",
-            Confidence::Medium => "most likely holds",
-            Confidence::Low => "may hold",
-        };
+        let verb = words::holds_verb(conf);
         let hint = b.holds.first().map(|&l| d.func(a.locks[l].site()));
         let held: Vec<String> = b.holds.iter().map(|&l| lock_desc(a, l)).collect();
-        let longest = b.longest_wait.map_or(String::new(), |m| format!(", the longest for {m} min"));
+        let longest = b.longest_wait.map_or(String::new(), |m| format!("; the longest for {m}+ min"));
+        let gr = &d.goroutines[b.goroutine];
+        // The table's words only: the state, which says what it waits in, is in `who`.
+        let doing = matcher.get_or_init(|| crate::doing::Matcher::new(d)).of(d, gr).map(|x| x.describe(d));
+        let who = describe(d, b.goroutine, hint);
+        let who = match doing {
+            Some(x) => format!("{}, {x})", who.strip_suffix(')').unwrap_or(&who)),
+            None => who,
+        };
         let through = if b.via.is_empty() {
             String::new()
         } else {
@@ -502,11 +509,10 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
             Rule::Blocked,
             s,
             format!(
-                "goroutine {} {verb} {} ({} confidence); {} goroutine(s) wait{longest}{through}",
-                describe(d, b.goroutine, hint),
+                "goroutine {who} {verb} {} ({} confidence); {}{longest}{through}",
                 held.join(" and "),
                 conf.as_str(),
-                b.blocked.len()
+                words::waiting(b.blocked.len(), &b.by_operation, 4)
             ),
         );
         f.line = line(b.goroutine);
@@ -524,14 +530,15 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         let lock = &a.locks[l];
         let waiters: Vec<usize> = lock.waiters.iter().map(|&(g, _)| g).collect();
         let longest = waiters.iter().filter_map(|&g| d.goroutines[g].wait_minutes).max();
-        let longest = longest.map_or(String::new(), |m| format!(", the longest for {m} min"));
+        let longest = longest.map_or(String::new(), |m| format!("; the longest for {m}+ min"));
+        let by_operation = crate::graph::by_operation(d, &a.entries, &waiters);
         let mut f = Finding::new(
             Rule::LeakedLock,
             s,
             format!(
-                "{} goroutine(s) wait for {} and {}{longest} (first waiter: goroutine {})",
-                waiters.len(),
+                "{} — {}{longest}; {} (first waiter: goroutine {})",
                 lock_desc(a, l),
+                words::waiting(waiters.len(), &by_operation, 4),
                 no_holder_phrase(a, l),
                 waiters.first().map_or("?".to_string(), |&g| describe(d, g, None))
             ),
@@ -698,7 +705,8 @@ pub(crate) fn key_func<'d>(d: &'d Dump, g: usize, site: Option<&Func>) -> Option
 
 /// `mutex 0xc0000dc980 waited for in local.(*Root).Get`.
 fn lock_desc(a: &Analysis<'_>, l: usize) -> String {
-    a.locks[l].describe(a.dump)
+    let lock = &a.locks[l];
+    words::lock_words(lock.kind, lock.addr, lock.owner, &a.dump.func(lock.site()).full)
 }
 
 /// The check of one dump.
@@ -955,23 +963,23 @@ pub fn run(args: &CheckArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Res
     let settings = match Settings::resolve(args) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("holdup: {e}");
+            say!("{e}");
             return Ok(ExitCode::from(2));
         }
     };
     let report = check(&args.paths, settings, args.format == CheckFormat::Json, read);
     for f in &report.files {
         for n in &f.notes {
-            eprintln!("holdup: {n}");
+            say!("{n}");
         }
         match &f.status {
-            Status::Skipped => eprintln!("holdup: note: skipped {}: no goroutine dump in it", f.source),
-            Status::Error(e) => eprintln!("holdup: {e}"),
+            Status::Skipped => say!("note: skipped {}: no goroutine dump in it", f.source),
+            Status::Error(e) => say!("{e}"),
             Status::Checked(_) => {}
         }
     }
     for d in &report.empty_dirs {
-        eprintln!("holdup: note: no files in {d}");
+        say!("note: no files in {d}");
     }
     use crate::report::check as render;
     match args.format {
@@ -982,7 +990,7 @@ pub fn run(args: &CheckArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Res
         CheckFormat::Npd => crate::report::npd::write(out, &report, usize::from(args.npd_max_length))?,
     }
     out.flush()?;
-    eprintln!("holdup: {}", render::summary(&report));
+    say!("{}", render::summary(&report));
     if args.format == CheckFormat::Npd {
         return Ok(ExitCode::from(crate::report::npd::exit_code(&report)));
     }

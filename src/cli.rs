@@ -401,7 +401,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("holdup: {e}");
+            say!("{e}");
             ExitCode::from(2)
         }
     }
@@ -470,7 +470,7 @@ fn read_url(url: &str, opts: &FetchOptions, read: &ReadOptions) -> Result<Vec<Du
 }
 
 fn report_error(e: &Error) {
-    eprintln!("holdup: {e}");
+    say!("{e}");
 }
 
 /// Tells stderr how many lines of a dump could not be read (details are in `summary`).
@@ -479,7 +479,7 @@ fn report_warnings(d: &Dump) {
     if n > 0 {
         let first = &d.warnings[0];
         let more = if n > 1 { format!(" (and {} more; see `holdup summary`)", n - 1) } else { String::new() };
-        eprintln!("holdup: warning: {}: {first}{more}", d.source);
+        say!("warning: {}: {first}{more}", d.source);
     }
 }
 
@@ -521,7 +521,7 @@ fn run(cli: Cli, style: Style, out: &mut dyn Write) -> io::Result<ExitCode> {
         Some(Command::Watch(a)) => crate::capture::watch::run(&a, read, out),
         None => {
             if cli.files.is_empty() {
-                eprintln!("holdup: no input files; try `holdup --help`");
+                say!("no input files; try `holdup --help`");
                 return Ok(ExitCode::from(2));
             }
             let format = cli.format.unwrap_or(AnalyzeFormat::Text);
@@ -535,7 +535,7 @@ fn to_file(path: &std::path::Path, f: impl FnOnce(&mut dyn Write) -> io::Result<
     let file = match std::fs::File::create(path) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("holdup: cannot write {}: {e}", path.display());
+            say!("cannot write {}: {e}", path.display());
             return Ok(ExitCode::from(2));
         }
     };
@@ -655,7 +655,7 @@ fn cmd_diff(a: &DiffArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result
         Some(n) => (&old[old.len() - 1], old.len() - 1, &n[n.len() - 1], n.len() - 1),
         None if old.len() >= 2 => (&old[0], 0, &old[old.len() - 1], old.len() - 1),
         None => {
-            eprintln!("holdup: {} holds only one dump; give a second file to compare with", a.old);
+            say!("{} holds only one dump; give a second file to compare with", a.old);
             return Ok(ExitCode::from(2));
         }
     };
@@ -665,7 +665,7 @@ fn cmd_diff(a: &DiffArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Result
     let (ao, an) = (analyze(o), analyze(n));
     let r = diff::diff(&ao, &an);
     for w in &r.warnings {
-        eprintln!("holdup: warning: {w}");
+        say!("warning: {w}");
     }
     match a.format {
         TextOrJson::Json => {

@@ -202,13 +202,11 @@ pub struct Doing {
 }
 
 impl Doing {
-    /// The words with the path: `deleting a directory tree: os.RemoveAll → unix.Unlinkat`.
+    /// The words with the path: `deleting a directory tree: os.RemoveAll → unix.Unlinkat`
+    /// (worded by [`crate::report::words::doing_words`]).
     pub fn describe(&self, d: &Dump) -> String {
-        let name = |i: u32| crate::infer::short(&d.func_at(i).full).to_string();
-        match self.outer {
-            Some(o) => format!("{}: {} → {}", self.phrase, name(o), name(self.inner)),
-            None => format!("{}: {}", self.phrase, name(self.inner)),
-        }
+        let outer = self.outer.map(|o| d.func_at(o).full.as_str());
+        crate::report::words::doing_words(self.phrase, outer, &d.func_at(self.inner).full)
     }
 }
 

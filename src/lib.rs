@@ -28,19 +28,28 @@
 //! let d = &dumps[0];
 //! let a = holdup::analysis::analyze(d);
 //! for (lock, holders) in a.locks.iter().zip(&a.holders) {
+//!     let site = &d.func(lock.site()).full;
+//!     let name = holdup::report::words::lock_words(lock.kind, lock.addr, lock.owner, site);
 //!     match holders.first() {
 //!         Some(h) => println!(
-//!             "{} is held by goroutine {:?} ({:?} confidence)",
-//!             lock.describe(d),
+//!             "{name} is held by goroutine {:?} ({:?} confidence)",
 //!             d.goroutines[h.goroutine].id,
 //!             h.confidence
 //!         ),
-//!         None => println!("{}: no live holder found", lock.describe(d)),
+//!         None => println!("{name}: no live holder found"),
 //!     }
 //! }
 //! let first = a.holders[0].first().expect("the volume lock has a holder");
 //! assert_eq!(d.goroutines[first.goroutine].id, Some(197));
 //! ```
+
+/// Prints `holdup: MESSAGE` on standard error with control characters made visible:
+/// messages carry file names and text from dumps, which must not drive the terminal.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("holdup: {}", $crate::escape::visible(&format!($($arg)*)))
+    };
+}
 
 pub mod alloc;
 pub mod analysis;

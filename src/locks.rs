@@ -62,21 +62,6 @@ impl Lock {
     pub fn site(&self) -> FuncId {
         self.sites[0]
     }
-
-    /// The lock in words for reports: `mutex 0xc0000dc980 waited for in local.(*Root).Get`
-    /// (where the holder took it is not in a dump; the place named is the waiters').
-    pub fn describe(&self, d: &Dump) -> String {
-        let kind = match self.kind {
-            LockKind::Mutex => "mutex",
-            LockKind::RwMutex => "RWMutex",
-        };
-        let at = match (self.addr, self.owner) {
-            (Some(a), _) => format!(" {a:#x}"),
-            (None, Some(o)) => format!(" in the object at {o:#x}"),
-            (None, None) => " (address not printed)".to_string(),
-        };
-        format!("{kind}{at} waited for in {}", crate::infer::short(&d.func(self.site()).full))
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

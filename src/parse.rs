@@ -243,7 +243,7 @@ impl DumpBuilder {
             return self.feed_debug1(line, number);
         }
         if self.lookahead.is_some() {
-            if is_indented(line) && self.pending.is_none() {
+            if self.completes_headless(line) {
                 return self.headless_goroutine(line, number);
             }
             self.lookahead = None;
@@ -297,6 +297,14 @@ impl DumpBuilder {
             }
             _ => self.other(line, number),
         }
+    }
+
+    /// Whether `line` is the file line that makes the function line held between goroutines
+    /// (`sync.(*Mutex).Lock(0xc208731b90)` then `\t/…/mutex.go:66 +0xd3`) a goroutine whose
+    /// header was lost. The one place this lookahead is judged: the extractor asks it too,
+    /// of a builder holding a function line met outside any dump.
+    pub(crate) fn completes_headless(&self, line: &[u8]) -> bool {
+        self.lookahead.is_some() && self.pending.is_none() && is_indented(line)
     }
 
     /// A file line after a function line seen between goroutines: a goroutine whose header
@@ -523,11 +531,11 @@ impl DumpBuilder {
                 self.heap_probes += 1;
                 self.note_heap_prefix(args);
             }
-            // Argument lists are ASCII but for damage; `is_ascii` is a few word compares where
-            // `str::from_utf8` on every 20-byte list cost 3% of an analysis.
-            // Control characters are made visible here, once, like every text of the model
-            // (see `escape::visible`).
-            if args.is_ascii() && !crate::escape::has_control(args) {
+            // Argument lists are printable ASCII but for damage; checking that is a few word
+            // operations (see the kernel), where `str::from_utf8` on every 20-byte list cost
+            // 3% of an analysis. Anything else is made visible here, once, like every text of
+            // the model (see `escape::visible`).
+            if crate::bytes::is_printable_ascii(args) {
                 self.args.extend_from_slice(args);
             } else {
                 self.args.extend_from_slice(crate::escape::visible_lossy(args).as_bytes());

@@ -15,9 +15,8 @@ use std::io::{Read, Seek, SeekFrom};
 use memchr::memmem;
 
 use crate::error::Error;
-use crate::extract::{Chunk, ChunkEnd, Extractor, NO_END_MARKER};
+use crate::extract::{Chunk, ChunkEnd, Extractor, NO_END_MARKER, is_boundary};
 use crate::model::{Dump, Era, FuncId, Goroutine, SiteId, StateId, Warning};
-use crate::parse::parse_header;
 
 /// Files smaller than this are read in one piece: threads would cost more than they save.
 pub const MIN_PARALLEL_BYTES: u64 = 16 << 20;
@@ -63,14 +62,14 @@ fn find_cut(file: &mut File, finder: &memmem::Finder, window: &mut Vec<u8>) -> s
         while let Some(p) = finder.find(&window[from..]) {
             let at = from + p + 2;
             let Some(e) = memchr::memchr(b'\n', &window[at..]) else {
-                if last && parse_header(&window[at..]).is_some() {
+                if last && is_boundary(&window[at..]) {
                     return Ok(Some(at));
                 }
                 // The header's line runs past what has been read: judge it after the next step.
                 next = next.min(at - 2);
                 break;
             };
-            if parse_header(&window[at..at + e]).is_some() {
+            if is_boundary(&window[at..at + e]) {
                 return Ok(Some(at));
             }
             from = at;
@@ -314,7 +313,7 @@ mod tests {
         while let Some(p) = memmem::find(&hay[from..], b"\n\ngoroutine ") {
             let at = from + p + 2;
             let end = memchr::memchr(b'\n', &hay[at..]).map_or(hay.len(), |e| at + e);
-            if parse_header(&hay[at..end]).is_some() {
+            if is_boundary(&hay[at..end]) {
                 return Some(at);
             }
             from = at;

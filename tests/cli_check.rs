@@ -17,8 +17,9 @@ const LEAKED: &str = "testdata/corpus/real/dockerd-1.11-state-mutex-rm-ps-waiter
 const MIXED: &str = "testdata/check/mixed";
 
 /// The S1 finding, as `holdup analyze` reports it: goroutine 197 holds the volume root's mutex.
-const S1_MESSAGE: &str = "goroutine 197 (runnable, local.(*Root).Remove) holds mutex 0xc0000dc980 waited for in \
-                          local.(*Root).Get (high confidence); 40 goroutine(s) wait";
+const S1_MESSAGE: &str = "goroutine 197 (runnable, local.(*Root).Remove, deleting a directory tree: os.RemoveAll → \
+                          unix.Unlinkat) holds mutex 0xc0000dc980 waited for in local.(*Root).Get (high \
+                          confidence); 40 goroutines wait: 30 ContainerCreate, 10 Cleanup";
 
 fn code(o: &Output) -> i32 {
     o.status.code().expect("holdup exited by a signal")
@@ -100,8 +101,12 @@ fn the_volume_remove_dump_fails_blocked() {
         let lines: Vec<String> = stdout(&o).lines().map(String::from).collect();
         assert_eq!(lines.len(), 2, "{v}: one finding per dump (file and SIGQUIT):\n{lines:#?}");
         for l in &lines {
-            assert!(l.contains(": blocked: goroutine ") && l.contains("local.(*Root).Remove) holds mutex"), "{l}");
-            assert!(l.ends_with("(high confidence); 40 goroutine(s) wait"), "{l}");
+            assert!(
+                l.contains(": blocked: goroutine ") && l.contains("local.(*Root).Remove, deleting a directory"),
+                "{l}"
+            );
+            assert!(l.contains("unix.Unlinkat) holds mutex"), "{l}");
+            assert!(l.ends_with("(high confidence); 40 goroutines wait: 30 ContainerCreate, 10 Cleanup"), "{l}");
         }
     }
 }
@@ -147,7 +152,7 @@ fn a_directory_with_a_mix() {
     assert_eq!(
         stdout(&o),
         "testdata/check/mixed/blocked.log: blocked: goroutine 18 (sleep, store.(*KV).Snapshot) holds mutex \
-         0x1ac453e0c120 waited for in store.(*KV).Get (high confidence); 5 goroutine(s) wait\n\
+         0x1ac453e0c120 waited for in store.(*KV).Get (high confidence); 5 goroutines wait: 3 KV.Get, 2 KV.Put\n\
          testdata/check/mixed/sub/service.log (dump 2 of 2): panic (warning): panic: boom in goroutine 5 \
          (running, handler.(*Handler).validate)\n"
     );
@@ -293,9 +298,9 @@ fn fail_on_selects_the_rules_that_fail() {
     let o = check(&[LEAKED], 0);
     assert!(
         stdout(&o).starts_with(&format!(
-            "{LEAKED}: leaked-lock (warning): 2 goroutine(s) wait for mutex 0xc820482bd0 waited for in \
-             container.(*State).SetRemovalInProgress and this excerpt of 2 goroutine(s) shows no holder: the holder \
-             may not be in it, the longest for 970 min"
+            "{LEAKED}: leaked-lock (warning): mutex 0xc820482bd0 waited for in \
+             container.(*State).SetRemovalInProgress — 2 goroutines wait: 1 ContainerRm, 1 Containers; the longest \
+             for 970+ min; this excerpt of 2 goroutine(s) shows no holder: the holder may not be in it"
         )),
         "{}",
         stdout(&o)

@@ -104,7 +104,7 @@ fn the_page_works_in_a_browser() {
     let dir = std::env::temp_dir().join(format!("holdup-browser-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (rel, name, finding, query) in [
-        (S1, "s1.html", "<span class=\"tag\">BLOCKED</span>goroutine 197 [runnable] holds L1", "removepath"),
+        (S1, "s1.html", "<span class=\"tag\">BLOCKING</span>goroutine 197 in local.(*Root).Remove", "removepath"),
         (S2, "s2.html", "<span class=\"tag\">DEADLOCK</span>goroutines 9, 10 wait for each other", "subscribetopic"),
     ] {
         let file = page(&dir, rel, name);

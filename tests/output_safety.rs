@@ -43,12 +43,18 @@ fn hostile_dump() -> Vec<u8> {
     s.into_bytes()
 }
 
+/// The hostile dump on disk, written once: the tests run in parallel threads, and a file
+/// rewritten by one while another's holdup reads it made them fail now and then.
 fn dump_file() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("output_safety-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let p = dir.join("hostile.log");
-    std::fs::write(&p, hostile_dump()).expect("write");
-    p
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("output_safety-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        let p = dir.join("hostile.log");
+        std::fs::write(&p, hostile_dump()).expect("write");
+        p
+    })
+    .clone()
 }
 
 /// Bytes a terminal acts on: C0 controls but tab and newline, DEL, and the C1 range as UTF-8.
@@ -153,4 +159,23 @@ fn machine_outputs_stay_well_formed_whatever_names_hold() {
         }
         assert!(!inside, "a DOT string left open: {line}");
     }
+}
+
+#[test]
+fn file_names_with_control_characters_are_shown_not_obeyed() {
+    // `check DIR` prints the names it finds; whoever made the files chose them.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("output_safety-names-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let named = dir.join("dump-\x1b[2J\x07.log");
+    std::fs::write(&named, hostile_dump()).expect("write");
+    std::fs::write(dir.join("empty-\x1b]0;title\x07.log"), b"no dump in here\n").expect("write");
+    let d = dir.to_str().unwrap();
+    let (code, out) = holdup(&["check", "--no-config", d]);
+    assert_eq!(code, 1, "the hostile dump has a blocker finding:\n{out}");
+    assert!(out.contains("dump-\\x1b[2J\\x07.log"), "the name is shown with its ESC as text:\n{out}");
+    holdup(&["check", "--no-config", "--format", "github", d]);
+    holdup(&["analyze", named.to_str().unwrap()]);
+    holdup(&["analyze", dir.join("missing-\x1b[31m.log").to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -65,7 +65,11 @@ fn markdown_shows_the_finding_its_stack_and_folded_waiters() {
     let md = out(&["analyze", "--format", "markdown", &path(S1)]);
     let first = md.find("#### 1.").expect("a first finding");
     assert!(
-        md[first..].starts_with("#### 1. 🔴 BLOCKED: goroutine 197 [runnable] holds `L1` — 40 goroutine(s)"),
+        md[first..].starts_with(
+            "#### 1. 🔴 BLOCKING: goroutine 197 in local.(\\*Root).Remove (deleting a directory tree: \
+             os.RemoveAll → unix.Unlinkat) holds mutex 0xc0000dc980 — 40 goroutines wait: 30 ContainerCreate, \
+             10 Cleanup\n"
+        ),
         "{md}"
     );
     let block = &md[md.find("```text").expect("a code block")..];
@@ -82,8 +86,9 @@ fn html_is_one_self_contained_page_with_the_first_finding_first() {
     for banned in ["src=\"http", "href=\"http", "<link", "@import", "url(http", "<script src"] {
         assert!(!html.contains(banned), "{banned} in the page");
     }
-    let finding =
-        html.find("<span class=\"tag\">BLOCKED</span>goroutine 197 [runnable] holds L1").expect("the finding");
+    let finding = html
+        .find("<span class=\"tag\">BLOCKING</span>goroutine 197 in local.(*Root).Remove (deleting a directory tree")
+        .expect("the finding");
     let graph = html.find("Wait-for graph").expect("the graph");
     let flame = html.find("Where the goroutines sit").expect("the flame graph");
     let groups = html.find("class=\"box groups\"").expect("the groups");

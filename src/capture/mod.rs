@@ -435,7 +435,7 @@ pub fn run(
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("holdup: {e}");
+            say!("{e}");
             Ok(ExitCode::from(2))
         }
     }
@@ -465,11 +465,11 @@ fn capture_cmd(args: &CaptureArgs, read: &crate::ReadOptions) -> Result<(Vec<cra
     let mut notes = Vec::new();
     let places = daemons::places(kind, &p, &args.dirs, &mut notes);
     for n in &notes {
-        eprintln!("holdup: note: {n}");
+        say!("note: {n}");
     }
     let where_ = places.iter().map(|pl| pl.shown.display().to_string()).collect::<Vec<_>>().join(", ");
-    eprintln!(
-        "holdup: sending {} to {} (pid {}); waiting up to {} for its dump{}",
+    say!(
+        "sending {} to {} (pid {}); waiting up to {} for its dump{}",
         sig.name(),
         p.name(),
         p.pid,
@@ -477,29 +477,21 @@ fn capture_cmd(args: &CaptureArgs, read: &crate::ReadOptions) -> Result<(Vec<cra
         if where_.is_empty() { String::new() } else { format!(" in {where_}") }
     );
     let c = capture(&p, sig, &places, args.timeout)?;
-    eprintln!(
-        "holdup: {} wrote {} ({} bytes) in {:.1} s",
-        p.name(),
-        c.shown.display(),
-        c.bytes.len(),
-        c.after.as_secs_f64()
-    );
+    say!("{} wrote {} ({} bytes) in {:.1} s", p.name(), c.shown.display(), c.bytes.len(), c.after.as_secs_f64());
     if !c.complete {
-        eprintln!(
-            "holdup: warning: the dump does not end like a complete one; it stopped growing, so it is read as it is"
-        );
+        say!("warning: the dump does not end like a complete one; it stopped growing, so it is read as it is");
     }
     let source = match &args.out {
         Some(o) => {
             let to = out_path(o, &c, &p);
             fs::write(&to, &c.bytes)
                 .map_err(|e| CaptureError(format!("cannot save the dump to {}: {e}", to.display())))?;
-            eprintln!("holdup: saved to {}", to.display());
+            say!("saved to {}", to.display());
             // Only a file of its own: never a standard error log.
             if args.move_ && c.shown.is_absolute() && c.path != to {
                 match fs::remove_file(&c.path) {
-                    Ok(()) => eprintln!("holdup: removed {}", c.shown.display()),
-                    Err(e) => eprintln!("holdup: warning: could not remove {}: {e}", c.shown.display()),
+                    Ok(()) => say!("removed {}", c.shown.display()),
+                    Err(e) => say!("warning: could not remove {}: {e}", c.shown.display()),
                 }
             }
             to

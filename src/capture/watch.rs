@@ -185,24 +185,24 @@ pub fn run(args: &WatchArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Res
     let settings = match Settings::resolve(&args.check) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("holdup: {e}");
+            say!("{e}");
             return Ok(ExitCode::from(2));
         }
     };
     let dirs: Vec<PathBuf> = args.check.paths.iter().map(PathBuf::from).collect();
     if let Some(d) = dirs.iter().find(|d| !d.is_dir()) {
-        eprintln!("holdup: {}: not a directory (watch follows directories)", d.display());
+        say!("{}: not a directory (watch follows directories)", d.display());
         return Ok(ExitCode::from(2));
     }
     let mut w = match Watcher::new(dirs, args.existing, args.name.clone()) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("holdup: cannot read {e}");
+            say!("cannot read {e}");
             return Ok(ExitCode::from(2));
         }
     };
     catch_stop_signals();
-    eprintln!("holdup: watching {} for new dumps (SIGINT or SIGTERM stops)", args.check.paths.join(", "));
+    say!("watching {} for new dumps (SIGINT or SIGTERM stops)", args.check.paths.join(", "));
     while !STOP.load(Ordering::SeqCst) {
         for path in w.poll(Instant::now()) {
             if STOP.load(Ordering::SeqCst) {
@@ -217,7 +217,7 @@ pub fn run(args: &WatchArgs, read: &ReadOptions, out: &mut dyn Write) -> io::Res
         }
     }
     out.flush()?;
-    eprintln!("holdup: stopped");
+    say!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -231,21 +231,21 @@ fn report(
 ) -> io::Result<()> {
     let format = args.format;
     let Some(p) = path.to_str() else {
-        eprintln!("holdup: skipped {}: the path is not valid UTF-8", path.display());
+        say!("skipped {}: the path is not valid UTF-8", path.display());
         return Ok(());
     };
     // Found in a watched directory: a file without a dump is skipped, as under `check DIR`.
     let report = check::check_found(p, settings.clone(), format == CheckFormat::Json, read);
     for f in &report.files {
         for n in &f.notes {
-            eprintln!("holdup: {n}");
+            say!("{n}");
         }
         match &f.status {
             check::Status::Skipped => {
-                eprintln!("holdup: note: skipped {}: no goroutine dump in it", f.source);
+                say!("note: skipped {}: no goroutine dump in it", f.source);
                 return Ok(());
             }
-            check::Status::Error(e) => eprintln!("holdup: {e}"),
+            check::Status::Error(e) => say!("{e}"),
             check::Status::Checked(_) => {}
         }
     }

@@ -143,6 +143,13 @@ pub struct BlockerJson {
     /// The chain past it when it waits on other goroutines (a `WaitGroup`, a channel): ids,
     /// each waiting on the next.
     pub beyond: Vec<Option<u64>>,
+    /// What it is doing, in words, as the headline says it (`deleting a directory tree:
+    /// os.RemoveAll → unix.Unlinkat`, or what it waits in); `null` for running code holdup
+    /// has no words for.
+    pub doing: Option<String>,
+    /// The kind of work (`disk`, `remote`, `stream`, `retry`), when the words are of holdup's
+    /// table of known work.
+    pub work: Option<crate::doing::Work>,
 }
 
 /// A hop of a chain.
@@ -217,6 +224,8 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
                 confidence: b.confidence.as_str(),
                 root: b.root().id,
                 beyond: b.beyond.iter().map(|e| e.goroutine.id).collect(),
+                doing: crate::report::words::holder_doing(b),
+                work: b.doing.as_ref().map(|x| x.work),
             }
         })
         .collect();

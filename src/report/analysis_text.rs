@@ -32,9 +32,16 @@ pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
     let name = visible(r.program.as_deref().unwrap_or("unknown program"));
     let n = r.goroutines;
     let goroutines = if n == 1 { "goroutine" } else { "goroutines" };
-    writeln!(w, "{}  {}, {}, {n} {goroutines}, {}", style.paint(&title, Paint::Bold), r.kind, name, r.go)?;
+    let about = format!("{}, {name}, {n} {goroutines}, {}", r.kind, r.go);
+    if title.chars().count() + 2 + about.chars().count() <= 100 {
+        writeln!(w, "{}  {about}", style.paint(&title, Paint::Bold))?;
+    } else {
+        // A long path on a line of its own (its middle elided past 100 columns).
+        writeln!(w, "{}\n  {}", style.paint(&fit(&title, 100), Paint::Bold), fit(&about, 98))?;
+    }
     if let Some(reason) = &r.reason {
-        writeln!(w, "  {}", style.paint(&visible(reason.lines().next().unwrap_or("")), Paint::Red))?;
+        let first = visible(reason.lines().next().unwrap_or(""));
+        writeln!(w, "  {}", style.paint(&fit(&first, 98), Paint::Red))?;
     }
     if !r.has_findings() {
         if r.notes.is_empty() {
@@ -44,7 +51,7 @@ pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
             writeln!(w, "  no goroutine waits for a lock, and none is known to be stuck.")?;
             writeln!(w, "  {} what it is busy with:", style.paint("note:", Paint::Note))?;
             for s in &r.notes {
-                writeln!(w, "    {} — {}", stuck::subject(s), stuck::what(s))?;
+                writeln!(w, "{}", wrap(&visible(&format!("{} — {}", stuck::subject(s), stuck::what(s))), 100, "    "))?;
             }
         }
         return writeln!(w);
@@ -93,28 +100,34 @@ fn fit(s: &str, width: usize) -> String {
 }
 
 /// `s` wrapped at word boundaries to lines of at most `width` characters, each starting
-/// with `indent` (continuation lines two more); a word longer than a line is kept whole.
+/// with `indent` (continuation lines two more).
 fn wrap(s: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = indent.to_string();
+    let mut lines = vec![indent.to_string()];
     let cont = format!("{indent}  ");
-    let mut empty = true;
     for word in s.split(' ') {
-        let len = line.chars().count();
-        if !empty && len + 1 + word.chars().count() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line = cont.clone();
-            empty = true;
-        }
-        if !empty {
+        push_word(&mut lines, word, width, &cont);
+    }
+    lines.join("\n")
+}
+
+/// Appends `word` to the last of `lines` after a space (none on a line of indentation only),
+/// or starts a new line with `cont` when it would pass `width` columns. A word too long for
+/// any line (a generic function's name) has its middle elided.
+fn push_word(lines: &mut Vec<String>, word: &str, width: usize, cont: &str) {
+    let room = width.saturating_sub(cont.chars().count()).max(8);
+    let word = fit(word, room);
+    let wlen = word.chars().count();
+    let line = lines.last_mut().expect("a line");
+    let fresh = line.bytes().all(|b| b == b' ');
+    let len = line.chars().count();
+    if !fresh && len + 1 + wlen > width {
+        lines.push(format!("{cont}{word}"));
+    } else {
+        if !fresh {
             line.push(' ');
         }
-        line.push_str(word);
-        empty = false;
+        line.push_str(&word);
     }
-    out.push_str(&line);
-    out
 }
 
 fn state_text(g: &GoroutineInfo) -> String {
@@ -126,19 +139,34 @@ fn state_text(g: &GoroutineInfo) -> String {
 }
 
 impl Text<'_> {
-    fn heading(&self, w: &mut dyn Write, n: usize, tag: &str, paint: Paint, text: &str) -> io::Result<()> {
-        // Wrapped to 100 columns, then the tag painted.
-        let plain = format!("{n}. {tag} ");
-        // Too long for a line: what waits goes on the next one, whole.
-        let line = format!("{plain}{text}");
-        let wrapped = match line.split_once(" — ") {
-            Some((who, what)) if line.chars().count() > 100 => {
-                format!("{}\n{}", wrap(who, 100, ""), wrap(&format!("— {what}"), 100, "   "))
+    /// A finding's heading, the `parts` of its sentence packed onto lines of at most 100
+    /// columns: a part that does not fit on the current line starts the next one, indented
+    /// under the text; a part too long for any line is wrapped at its spaces.
+    fn heading<'p>(
+        &self,
+        w: &mut dyn Write,
+        n: usize,
+        tag: &str,
+        paint: Paint,
+        parts: impl IntoIterator<Item = &'p str>,
+    ) -> io::Result<()> {
+        const INDENT: &str = "   ";
+        let plain = format!("{n}. {tag}");
+        let mut lines: Vec<String> = vec![plain.clone()];
+        for (k, part) in parts.into_iter().enumerate() {
+            let part = visible(part);
+            let last = lines.last().map_or(0, |l| l.chars().count());
+            if k > 0 && last + 1 + part.chars().count() > 100 {
+                lines.push(INDENT.to_string());
             }
-            _ => wrap(&line, 100, ""),
-        };
-        let painted = format!("{n}. {} ", self.s.paint(tag, paint));
-        writeln!(w, "\n{}", wrapped.replacen(&plain, &painted, 1))
+            for word in part.split(' ') {
+                // A part's own continuation: two more columns.
+                push_word(&mut lines, word, 100, "     ");
+            }
+        }
+        let text = lines.join("\n");
+        let painted = format!("{n}. {}", self.s.paint(tag, paint));
+        writeln!(w, "\n{}", text.replacen(&plain, &painted, 1))
     }
 
     fn lock_name(&self, l: usize) -> String {
@@ -151,21 +179,25 @@ impl Text<'_> {
         let conf = if b.has_holder { b.confidence } else { Confidence::Low };
         // A guess is worded as one, in the headline and below it.
         let verb = words::holds_verb(conf);
-        let at = b.at.as_deref().map_or(String::new(), |f| format!(" in {}", visible(short(f))));
-        let held: Vec<String> = b.holds.iter().map(|&l| words::lock_phrase(&r.locks[l])).collect();
-        let ops = words::operations(&b.by_operation, 4);
+        let headline = words::blocker_headline(r, b);
         // A holder whose own wait leads on is named after the goroutine the chain ends in.
-        let lead = b.beyond.last().map_or(String::new(), stuck::root_lead);
-        let headline = format!(
-            "{lead}goroutine {}{at}{} {verb} {} — {} goroutine{} wait{}",
-            id_of(b.goroutine.goroutine),
-            if lead.is_empty() { "" } else { ", which" },
-            held.join(" and "),
-            b.blocked,
-            if b.blocked == 1 { "" } else { "s" },
-            if ops.is_empty() { String::new() } else { format!(": {ops}") },
-        );
-        self.heading(w, n, "BLOCKING", Paint::Alarm, &visible(&headline))?;
+        let lead = b.beyond.last().map(stuck::root_lead);
+        let (who, doing, holds) = match lead {
+            // `… holds up goroutine 25 in releaseMounts (waiting …), which may hold …`
+            Some(_) => match &headline.doing {
+                Some(x) => (headline.who.clone(), Some(format!("{x},")), format!("which {}", headline.holds)),
+                None => (format!("{},", headline.who), None, format!("which {}", headline.holds)),
+            },
+            None => (headline.who.clone(), headline.doing.clone(), headline.holds.clone()),
+        };
+        let parts: Vec<&str> = lead
+            .as_deref()
+            .into_iter()
+            .chain([who.as_str()])
+            .chain(doing.as_deref())
+            .chain([holds.as_str(), headline.waits.as_str()])
+            .collect();
+        self.heading(w, n, "BLOCKING", Paint::Alarm, parts)?;
         writeln!(w, "   {}", fit(&format!("[{}] {}", visible(&state_text(&b.goroutine)), visible(&b.route)), 97))?;
         writeln!(w, "   its stack ({}):", words::confidence_phrase(conf))?;
         self.stack(w, &b.goroutine)?;
@@ -214,7 +246,8 @@ impl Text<'_> {
     fn deadlock(&self, w: &mut dyn Write, n: usize, c: &DeadlockFinding) -> io::Result<()> {
         let r = self.r;
         let names: Vec<String> = c.members.iter().map(|m| id_of(m.goroutine.goroutine)).collect();
-        self.heading(w, n, "DEADLOCK", Paint::Alarm, &format!("goroutines {} wait for each other", names.join(", ")))?;
+        let what = format!("goroutines {} wait for each other", names.join(", "));
+        self.heading(w, n, "DEADLOCK", Paint::Alarm, [what.as_str()])?;
         for m in &c.members {
             let holds: Vec<&str> = m.holds.iter().map(|&l| r.locks[l].id.as_str()).collect();
             let waits: Vec<String> = m.waits.iter().map(|&l| self.lock_name(l)).collect();
@@ -244,14 +277,8 @@ impl Text<'_> {
 
     fn no_holder(&self, w: &mut dyn Write, n: usize, f: &NoHolderFinding) -> io::Result<()> {
         let lock = &self.r.locks[f.lock];
-        let longest = f.longest_wait.map_or(String::new(), |m| format!(", the longest for {m} minutes"));
-        self.heading(
-            w,
-            n,
-            "NO HOLDER",
-            Paint::Caution,
-            &format!("{} — {} goroutine(s) wait{longest}", self.lock_name(f.lock), lock.waiters.len()),
-        )?;
+        let (what, waits) = words::no_holder_headline(self.r, f);
+        self.heading(w, n, "NO HOLDER", Paint::Caution, [what.as_str(), waits.as_str()])?;
         writeln!(w, "{}", wrap(words::NO_HOLDER, 100, "   "))?;
         if !lock.candidates.is_empty() {
             writeln!(w, "   candidates, on weak evidence (not a finding):")?;
@@ -266,17 +293,21 @@ impl Text<'_> {
     }
 
     fn stuck(&self, w: &mut dyn Write, n: usize, s: &StuckFinding) -> io::Result<()> {
-        let lead = s.beyond.last().map_or(String::new(), stuck::root_lead);
-        let sep = if lead.is_empty() { " —" } else { ", which is" };
-        self.heading(w, n, "STUCK", Paint::Alarm, &format!("{lead}{}{sep} {}", stuck::subject(s), stuck::what(s)))?;
+        let lead = s.beyond.last().map(stuck::root_lead);
+        let (subject, what) = match lead {
+            Some(_) => (format!("{},", stuck::subject(s)), format!("which is {}", stuck::what(s))),
+            None => (stuck::subject(s), format!("— {}", stuck::what(s))),
+        };
+        let parts: Vec<&str> = lead.as_deref().into_iter().chain([subject.as_str(), what.as_str()]).collect();
+        self.heading(w, n, "STUCK", Paint::Alarm, parts)?;
         writeln!(w, "   stuck rather than idle ({} confidence):", s.confidence.as_str())?;
         for sig in &s.signals {
-            writeln!(w, "     - {}", stuck::signal_text(sig))?;
+            writeln!(w, "{}", wrap(&format!("- {}", stuck::signal_text(sig)), 100, "     "))?;
         }
         writeln!(w, "   its stack:")?;
         self.stack(w, &s.goroutine)?;
         for e in s.waited_on_by.iter().take(5) {
-            writeln!(w, "   waited on by {}", stuck::waiter_text(e))?;
+            writeln!(w, "{}", wrap(&visible(&format!("waited on by {}", stuck::waiter_text(e))), 100, "   "))?;
         }
         if s.behind > 0 {
             writeln!(w, "{}", wrap(&stuck::behind_text(s.behind, &s.behind_ids), 100, "   "))?;
@@ -304,7 +335,7 @@ impl Text<'_> {
         let Some(first) = edges.first() else { return Ok(()) };
         writeln!(w, "   {}", stuck::waits_on_heading(first.waits_on))?;
         for e in edges.iter().take(5) {
-            writeln!(w, "     - {}", stuck::edge_text(e))?;
+            writeln!(w, "{}", wrap(&visible(&format!("- {}", stuck::edge_text(e))), 100, "     "))?;
         }
         if edges.len() > 5 {
             writeln!(w, "     - … and {} more", edges.len() - 5)?;
@@ -331,7 +362,7 @@ impl Text<'_> {
             writeln!(
                 w,
                 "       {}",
-                s.paint(&format!("[{inner} and {} more runtime/sync frames]", i - 1), Paint::Dim)
+                s.paint(&fit(&format!("[{inner} and {} more runtime/sync frames]", i - 1), 93), Paint::Dim)
             )?;
         } else {
             i = 0;
@@ -346,11 +377,16 @@ impl Text<'_> {
             let name = visible(short(&f.func));
             let times = if run > 1 { format!(" ×{run}") } else { String::new() };
             let text = format!("{name}{times}");
-            let loc = s.paint(&format!("{file}:{}", f.line), Paint::Dim);
+            // Name and place fit 100 columns: a generic function's name is elided first.
+            let loc = fit(&format!("{file}:{}", f.line), 40);
+            let room = 92 - loc.chars().count();
+            let text = fit(&text, room);
+            let pad = room.min(60);
+            let loc = s.paint(&loc, Paint::Dim);
             if f.library {
-                writeln!(w, "       {} {loc}", s.paint_padded(&text, 60, Paint::Dim))?;
+                writeln!(w, "       {} {loc}", s.paint_padded(&text, pad, Paint::Dim))?;
             } else {
-                writeln!(w, "       {text:<60} {loc}")?;
+                writeln!(w, "       {text:<pad$} {loc}")?;
             }
             shown += 1;
             i += run;
@@ -369,10 +405,11 @@ impl Text<'_> {
             let mins = g.longest_wait.map_or(String::new(), |m| format!(", {m}+ min"));
             let read = if g.read { " (read)" } else { "" };
             let op = visible(g.operation.as_deref().unwrap_or(""));
-            writeln!(w, "     {:>5} × {op} [{}{mins}]{read}", g.count, visible(words::state(&g.state)))?;
+            let head = format!("     {:>5} × {op} [{}{mins}]{read}", g.count, visible(words::state(&g.state)));
+            writeln!(w, "{}", fit(&head, 100))?;
             writeln!(w, "             {}", fit(&visible(&g.route), 87))?;
             let ids = format!("goroutines {}", words::abbreviate_ids(&g.ids, g.members, IDS_SHOWN));
-            writeln!(w, "             {}", self.s.paint(&ids, Paint::Dim))?;
+            writeln!(w, "             {}", self.s.paint(&fit(&ids, 87), Paint::Dim))?;
         }
         if groups.groups.len() > WAITER_GROUPS {
             let rest: u64 = groups.groups[WAITER_GROUPS..].iter().map(|g| g.count).sum();

@@ -17,7 +17,9 @@ pub const SCHEMA: &str = "holdup.check/v1";
 
 /// Where a finding is: the file, and the dump when the file holds several.
 fn place(source: &str, index: usize, of: usize) -> String {
-    if of > 1 { format!("{source} (dump {} of {of})", index + 1) } else { source.to_string() }
+    // File names found under a directory come from whoever wrote them: shown, never obeyed.
+    let source = crate::escape::visible(source);
+    if of > 1 { format!("{source} (dump {} of {of})", index + 1) } else { source.into_owned() }
 }
 
 /// `dump.log: blocked: goroutine 197 (…) holds …`, one line per finding; warnings say so.
@@ -331,7 +333,9 @@ pub fn write_junit(w: &mut dyn Write, r: &Report) -> io::Result<()> {
 
 /// Escapes the message of a GitHub workflow command: `%`, CR and LF.
 pub fn github_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let s = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    // The runner prints these lines in the job's log: other controls are shown, not obeyed.
+    crate::escape::visible(&s).into_owned()
 }
 
 /// Escapes a property of a GitHub workflow command: as [`github_data`], and `:` and `,`.

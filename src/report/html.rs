@@ -313,19 +313,12 @@ fn waiters(s: &mut String, heading: &str, groups: Option<&WaiterGroups>) {
 }
 
 fn blocker(s: &mut String, r: &Report, k: usize, n: usize, b: &BlockerInfo) {
-    let verb = match (b.has_holder, b.confidence) {
-        (true, Confidence::High) => "holds",
-        (true, Confidence::Medium) => "most likely holds",
-        _ => "may hold",
-    };
-    let holds: Vec<String> = b.holds.iter().map(|&l| esc(&r.locks[l].id).into_owned()).collect();
     let _ = write!(
         s,
-        "<article class=\"finding blocker\" id=\"finding-{k}-{n}\"><h2><span class=\"num\">{n}.</span><span class=\"tag\">BLOCKED</span>goroutine {} [{}] {verb} {} — {} goroutine(s) wait behind it</h2><div class=\"cols\"><div><h3>Its stack</h3>",
-        id(b.goroutine.goroutine),
+        "<article class=\"finding blocker\" id=\"finding-{k}-{n}\"><h2><span class=\"num\">{n}.</span><span class=\"tag\">BLOCKING</span>{}</h2><div class=\"cols\"><div><h3>Its stack</h3><p class=\"muted\">[{}] {}</p>",
+        esc(&words::blocker_headline(r, b).line()),
         esc(&state(&b.goroutine)),
-        holds.join(", "),
-        b.blocked
+        esc(&b.route)
     );
     stack(s, &b.goroutine);
     s.push_str("</div><div>");
@@ -401,12 +394,12 @@ fn deadlock(s: &mut String, r: &Report, k: usize, n: usize, c: &DeadlockFinding)
 
 fn no_holder(s: &mut String, r: &Report, k: usize, n: usize, f: &NoHolderFinding) {
     let lock = &r.locks[f.lock];
-    let longest = f.longest_wait.map_or(String::new(), |m| format!(", the longest for {m}+ minutes"));
+    let (what, waits) = words::no_holder_headline(r, f);
     let _ = write!(
         s,
-        "<article class=\"finding noholder\" id=\"finding-{k}-{n}\"><h2><span class=\"num\">{n}.</span><span class=\"tag\">NO HOLDER</span>{} — {} goroutine(s) wait{longest}</h2><p>{}</p>",
-        lock_name(r, f.lock),
-        lock.waiters.len(),
+        "<article class=\"finding noholder\" id=\"finding-{k}-{n}\"><h2><span class=\"num\">{n}.</span><span class=\"tag\">NO HOLDER</span>{} {}</h2><p>{}</p>",
+        esc(&what),
+        esc(&waits),
         esc(words::NO_HOLDER)
     );
     waiters(s, &format!("{} goroutine(s) wait", lock.waiters.len()), f.waiters.as_ref());

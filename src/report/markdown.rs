@@ -9,7 +9,7 @@
 
 use std::io::{self, Write};
 
-use crate::infer::{Confidence, short};
+use crate::infer::short;
 use crate::report::esc::visible;
 use crate::report::evidence;
 use crate::report::model::{
@@ -159,20 +159,8 @@ fn waiters(w: &mut dyn Write, summary: &str, groups: Option<&WaiterGroups>) -> i
 }
 
 fn blocker(w: &mut dyn Write, r: &Report, n: usize, b: &BlockerInfo) -> io::Result<()> {
-    let verb = match (b.has_holder, b.confidence) {
-        (true, Confidence::High) => "holds",
-        (true, Confidence::Medium) => "most likely holds",
-        _ => "may hold",
-    };
-    let holds: Vec<String> = b.holds.iter().map(|&l| code(&r.locks[l].id)).collect();
-    writeln!(
-        w,
-        "#### {n}. 🔴 BLOCKED: goroutine {} [{}] {verb} {} — {} goroutine(s) wait behind it\n",
-        id(b.goroutine.goroutine),
-        text(&state(&b.goroutine)),
-        holds.join(", "),
-        b.blocked
-    )?;
+    writeln!(w, "#### {n}. 🔴 BLOCKING: {}\n", text(&words::blocker_headline(r, b).line()))?;
+    writeln!(w, "[{}] {}\n", text(&state(&b.goroutine)), text(&b.route))?;
     let conf = if b.has_holder { b.confidence.as_str() } else { "low" };
     writeln!(w, "Its stack ({conf} confidence that it is the holder):\n")?;
     stack(w, &b.goroutine)?;
@@ -257,13 +245,8 @@ fn stuck(w: &mut dyn Write, n: usize, f: &crate::report::model::StuckFinding) ->
 
 fn no_holder(w: &mut dyn Write, r: &Report, n: usize, f: &NoHolderFinding) -> io::Result<()> {
     let lock = &r.locks[f.lock];
-    let longest = f.longest_wait.map_or(String::new(), |m| format!(", the longest for {m}+ minutes"));
-    writeln!(
-        w,
-        "#### {n}. 🟡 NO HOLDER: {} — {} goroutine(s) wait{longest}\n",
-        lock_name(r, f.lock),
-        lock.waiters.len()
-    )?;
+    let (what, waits) = words::no_holder_headline(r, f);
+    writeln!(w, "#### {n}. 🟡 NO HOLDER: {} {}\n", text(&what), text(&waits))?;
     writeln!(w, "{}\n", text(words::NO_HOLDER))?;
     waiters(w, &format!("{} goroutine(s) wait", lock.waiters.len()), f.waiters.as_ref())
 }

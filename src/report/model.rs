@@ -527,6 +527,12 @@ pub struct BlockerInfo {
     /// The chain past it, one hop per goroutine (each waits on the next); the last is the
     /// goroutine the finding comes down to, named first. Empty: it is that goroutine.
     pub beyond: Vec<EdgeInfo>,
+    /// What it is doing, when the table of [`crate::doing`] knows (`deleting a directory
+    /// tree` in `os.RemoveAll` → `unix.Unlinkat`).
+    pub doing: Option<DoingInfo>,
+    /// What it waits in itself (`running` for a holder at work).
+    #[serde(serialize_with = "wait_kind")]
+    pub waits_in: WaitKind,
     /// The blocked goroutines folded by stack; only with [`Parts::detail`].
     pub waiters: Option<WaiterGroups>,
 }
@@ -549,6 +555,8 @@ pub struct NoHolderFinding {
     pub lock: usize,
     /// The longest wait among its waiters, in minutes.
     pub longest_wait: Option<u32>,
+    /// Its waiters by the operation they perform (`VolumeStore.Get`), as for a blocker.
+    pub by_operation: BTreeMap<String, usize>,
     /// Its waiters folded by stack; only with [`Parts::detail`].
     pub waiters: Option<WaiterGroups>,
 }
@@ -693,7 +701,7 @@ impl Report {
     /// the optional `parts` asked for.
     pub fn build(a: &Analysis<'_>, index: usize, of: usize, parts: Parts) -> Report {
         let d = a.dump;
-        let b = Builder { a, d, read: parts.detail.then(|| read_waiters(a)) };
+        let b = Builder { a, d, read: parts.detail.then(|| read_waiters(a)), matcher: std::cell::OnceCell::new() };
         let locks: Vec<LockInfo> = a
             .locks
             .iter()
@@ -732,6 +740,7 @@ impl Report {
             findings.push(Finding::NoHolder(NoHolderFinding {
                 lock: l,
                 longest_wait: waiters.iter().filter_map(|&g| d.goroutines[g].wait_minutes).max(),
+                by_operation: crate::graph::by_operation(d, &a.entries, &waiters),
                 waiters: b.waiter_groups(&waiters),
             }));
         }
@@ -810,6 +819,9 @@ struct Builder<'a, 'd> {
     /// Per goroutine that waits for a lock: whether its first lock wait is for read access
     /// (only with [`Parts::detail`]).
     read: Option<HashMap<usize, bool>>,
+    /// The table of [`crate::doing`] matched against the dump's functions, once, when a
+    /// holder or an edge is described.
+    matcher: std::cell::OnceCell<crate::doing::Matcher>,
 }
 
 /// Per waiting goroutine: whether the first lock it is listed under is waited for in read mode.
@@ -920,8 +932,16 @@ impl Builder<'_, '_> {
             has_holder: best.is_some(),
             waits_on: a.stuck.waits_on(bl.goroutine).map(|e| self.edge_end(e.to, e)).collect(),
             beyond: self.hops(bl.goroutine, &bl.beyond),
+            doing: self.doing_of(bl.goroutine),
+            waits_in: a.waits[bl.goroutine].kind,
             waiters: self.waiter_groups(&bl.blocked),
         }
+    }
+
+    /// What goroutine `g` is doing, by the table of [`crate::doing`].
+    fn doing_of(&self, g: usize) -> Option<DoingInfo> {
+        let m = self.matcher.get_or_init(|| crate::doing::Matcher::new(self.d));
+        self.doing(m.of(self.d, &self.d.goroutines[g]))
     }
 
     fn doing(&self, x: Option<crate::doing::Doing>) -> Option<DoingInfo> {
@@ -959,7 +979,7 @@ impl Builder<'_, '_> {
                 .frames(gr)
                 .find(|f| !f.func.is_stdlib() && !f.func.is_sync_or_runtime())
                 .map(|f| f.func.full.clone()),
-            doing: self.doing(crate::doing::of(d, gr)),
+            doing: self.doing_of(g),
             waits_on: e.kind,
             link: e.link,
             confidence: e.confidence,
@@ -1040,11 +1060,18 @@ impl Builder<'_, '_> {
                         .entries
                         .operation(d, first)
                         .map(|f| crate::graph::operation_label(&d.func(f).full)),
-                    route: self.a.entries.path(d, first),
+                    route: self.a.entries.path_to(d, first, self.lock_site(first)),
                 }
             })
             .collect();
         Some(WaiterGroups { total: gs.len(), groups })
+    }
+
+    /// Where goroutine `g` waits for a lock: its lock site's function, the first caller
+    /// outside the lock machinery and any lock wrapper; `None` when it waits for no lock.
+    fn lock_site(&self, g: usize) -> Option<crate::model::FuncId> {
+        let w = &self.a.waits[g];
+        if w.kind.is_lock() { crate::waits::site_func(self.d, w) } else { None }
     }
 
     /// The innermost application function of a goroutine (not the runtime, `sync` or the

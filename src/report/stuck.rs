@@ -6,17 +6,10 @@
 use crate::doing::{self, Work};
 use crate::infer::short;
 use crate::model::Dump;
-use crate::report::model::{DoingInfo, EdgeInfo, StuckFinding};
+use crate::report::model::{EdgeInfo, StuckFinding};
+use crate::report::words::doing_text;
 use crate::stuck::{Link, Signal, Stuck};
 use crate::waits::WaitKind;
-
-/// What a goroutine is doing, in words: the table's phrase with its path.
-pub fn doing_text(x: &DoingInfo) -> String {
-    match &x.outer {
-        Some(o) => format!("{}: {} → {}", x.phrase, short(o), short(&x.inner)),
-        None => format!("{}: {}", x.phrase, short(&x.inner)),
-    }
-}
 
 /// What a stuck group is doing: the table's words, or its wait's.
 pub fn what(s: &StuckFinding) -> String {
@@ -50,7 +43,7 @@ pub fn subject(s: &StuckFinding) -> String {
 }
 
 /// The goroutine a chain comes down to, as the first words of its finding's headline:
-/// `goroutine 27 [chan receive, 1 minutes] in main.(*plugin).Release holds up `.
+/// `goroutine 27 [chan receive, 1 minutes] in main.(*plugin).Release holds up`.
 pub fn root_lead(e: &EdgeInfo) -> String {
     let place = e.place.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
     let what = e.doing.as_ref().map_or(String::new(), |x| format!(" ({})", doing_text(x)));

@@ -1,9 +1,12 @@
 //! The words the renderers share: how a lock, a state and a list of goroutines read, so that
 //! text, HTML and Markdown say the same thing in the same words.
 
-use crate::infer::short;
+use std::collections::BTreeMap;
+
+use crate::infer::{Confidence, short};
 use crate::locks::LockKind;
-use crate::report::model::LockInfo;
+use crate::report::model::{BlockerInfo, DoingInfo, LockInfo, NoHolderFinding, Report};
+use crate::waits::WaitKind;
 
 /// What a lock without a live holder means.
 pub const NO_HOLDER: &str = "no live holder found — the lock may have been leaked by a goroutine that returned without Unlock, or the holder is missing from this dump";
@@ -14,29 +17,34 @@ pub fn state(s: &str) -> &str {
 }
 
 /// The verb of a holder at a confidence: a guess is worded as one.
-pub fn holds_verb(c: crate::infer::Confidence) -> &'static str {
+pub fn holds_verb(c: Confidence) -> &'static str {
     match c {
-        crate::infer::Confidence::High => "holds",
-        crate::infer::Confidence::Medium => "most likely holds",
-        crate::infer::Confidence::Low => "may hold",
+        Confidence::High => "holds",
+        Confidence::Medium => "most likely holds",
+        Confidence::Low => "may hold",
     }
 }
 
 /// What a confidence means, for the line above a holder's stack.
-pub fn confidence_phrase(c: crate::infer::Confidence) -> &'static str {
+pub fn confidence_phrase(c: Confidence) -> &'static str {
     match c {
-        crate::infer::Confidence::High => "high confidence: its own frames point at the lock",
-        crate::infer::Confidence::Medium => "medium confidence: clearly ahead of the other candidates",
-        crate::infer::Confidence::Low => "low confidence: a guess, check the other candidates",
+        Confidence::High => "high confidence: its own frames point at the lock",
+        Confidence::Medium => "medium confidence: clearly ahead of the other candidates",
+        Confidence::Low => "low confidence: a guess, check the other candidates",
+    }
+}
+
+/// A lock's kind as sentences name it.
+fn kind_word(kind: LockKind) -> &'static str {
+    match kind {
+        LockKind::Mutex => "mutex",
+        LockKind::RwMutex => "RWMutex",
     }
 }
 
 /// A lock as a headline names it: `mutex 0xc0000dc980`, `RWMutex in the object at 0x…`.
 pub fn lock_phrase(l: &LockInfo) -> String {
-    let kind = match l.kind {
-        LockKind::Mutex => "mutex",
-        LockKind::RwMutex => "RWMutex",
-    };
+    let kind = kind_word(l.kind);
     match (l.address, l.owner) {
         (Some(a), _) => format!("{kind} {a:#x}"),
         (None, Some(o)) => format!("the {kind} in the object at {o:#x}"),
@@ -46,7 +54,7 @@ pub fn lock_phrase(l: &LockInfo) -> String {
 
 /// Goroutines by operation, largest first: `30 ContainerCreate, 10 Cleanup` (at most `max`,
 /// then `and N more`).
-pub fn operations(by: &std::collections::BTreeMap<String, usize>, max: usize) -> String {
+pub fn operations(by: &BTreeMap<String, usize>, max: usize) -> String {
     let mut e: Vec<(&String, &usize)> = by.iter().collect();
     e.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
     let mut parts: Vec<String> = e.iter().take(max).map(|(k, v)| format!("{v} {k}")).collect();
@@ -60,16 +68,116 @@ pub fn operations(by: &std::collections::BTreeMap<String, usize>, max: usize) ->
 /// The lock in words: `mutex 0xc0000dc980 waited for in local.(*Root).Get`. Where a holder
 /// took the lock is not in a dump: the place named is where the waiters wait.
 pub fn describe_lock(l: &LockInfo) -> String {
-    let kind = match l.kind {
-        LockKind::Mutex => "mutex",
-        LockKind::RwMutex => "RWMutex",
-    };
-    let at = match (l.address, l.owner) {
+    lock_words(l.kind, l.address, l.owner, l.site())
+}
+
+/// [`describe_lock`] from a lock's parts (`site`: the lock site's full name), for what
+/// words a lock of the analysis rather than of a report (`check`, the crate's example).
+pub fn lock_words(kind: LockKind, address: Option<u64>, owner: Option<u64>, site: &str) -> String {
+    let at = match (address, owner) {
         (Some(a), _) => format!(" {a:#x}"),
         (None, Some(o)) => format!(" in the object at {o:#x}"),
         (None, None) => " (address not printed)".to_string(),
     };
-    format!("{kind}{at} waited for in {}", short(l.site()))
+    format!("{}{at} waited for in {}", kind_word(kind), short(site))
+}
+
+/// What a goroutine is doing with the path of the calls: `deleting a directory tree:
+/// os.RemoveAll → unix.Unlinkat` (`outer` and `inner`: full names).
+pub fn doing_words(phrase: &str, outer: Option<&str>, inner: &str) -> String {
+    match outer {
+        Some(o) => format!("{phrase}: {} → {}", short(o), short(inner)),
+        None => format!("{phrase}: {}", short(inner)),
+    }
+}
+
+/// [`doing_words`] of a report's [`DoingInfo`].
+pub fn doing_text(x: &DoingInfo) -> String {
+    doing_words(x.phrase, x.outer.as_deref(), &x.inner)
+}
+
+/// What a holder is doing, for its headline: the words of [`crate::doing`]'s table with the
+/// path of the calls, else what it waits in; `None` for running code the table does not
+/// know (its state is shown with its stack).
+pub fn holder_doing(b: &BlockerInfo) -> Option<String> {
+    match (&b.doing, b.waits_in) {
+        (Some(x), _) => Some(doing_text(x)),
+        (None, WaitKind::Running | WaitKind::Runnable | WaitKind::Other) => None,
+        (None, k) => Some(crate::doing::wait_phrase(k).to_string()),
+    }
+}
+
+/// `N goroutine(s) wait: 30 ContainerCreate, 10 Cleanup`, the operations at most `max`.
+pub fn waiting(n: usize, by_operation: &BTreeMap<String, usize>, max: usize) -> String {
+    // One goroutine: its operation without a count.
+    let ops = match (n, by_operation.keys().next()) {
+        (1, Some(op)) if by_operation.len() == 1 => op.clone(),
+        _ => operations(by_operation, max),
+    };
+    format!(
+        "{n} goroutine{} wait{}{}",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "s" } else { "" },
+        if ops.is_empty() { String::new() } else { format!(": {ops}") }
+    )
+}
+
+/// A blocker's headline in its parts, so that a renderer can break lines between them:
+/// `goroutine 197 in local.(*Root).Remove` `(deleting a directory tree: os.RemoveAll →
+/// unix.Unlinkat)` `holds mutex 0xc0000dc980` `— 40 goroutines wait: 30 ContainerCreate, 10
+/// Cleanup`.
+pub struct Headline {
+    /// Who: `goroutine 197 in local.(*Root).Remove`.
+    pub who: String,
+    /// What it is doing, in parentheses, when known.
+    pub doing: Option<String>,
+    /// What it holds, with the verb its confidence allows: `holds mutex 0xc0000dc980`.
+    pub holds: String,
+    /// Who waits: `— 40 goroutines wait: 30 ContainerCreate, 10 Cleanup`.
+    pub waits: String,
+}
+
+impl Headline {
+    /// The parts in reading order.
+    pub fn parts(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.who.as_str())
+            .chain(self.doing.as_deref())
+            .chain([self.holds.as_str(), self.waits.as_str()])
+    }
+
+    /// The headline on one line.
+    pub fn line(&self) -> String {
+        self.parts().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// How many operations a headline lists before `N more`.
+const HEADLINE_OPERATIONS: usize = 4;
+
+/// The headline of blocker `b` of report `r`: who blocks whom, doing what. A guess is worded
+/// as one ([`holds_verb`]).
+pub fn blocker_headline(r: &Report, b: &BlockerInfo) -> Headline {
+    let conf = if b.has_holder { b.confidence } else { Confidence::Low };
+    let at = b.at.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
+    let held: Vec<String> = b.holds.iter().map(|&l| lock_phrase(&r.locks[l])).collect();
+    Headline {
+        who: format!("goroutine {}{at}", b.goroutine.goroutine.id.map_or("(no id)".to_string(), |i| i.to_string())),
+        doing: holder_doing(b).map(|x| format!("({x})")),
+        holds: format!("{} {}", holds_verb(conf), held.join(" and ")),
+        waits: format!("— {}", waiting(b.blocked, &b.by_operation, HEADLINE_OPERATIONS)),
+    }
+}
+
+/// The headline of a lock without a holder: `L3 mutex 0xc… waited for in
+/// service.(*VolumeStore).Get — 12 goroutines wait: 8 Get, 4 List; the longest for 30+
+/// minutes` (the lock, then who waits).
+pub fn no_holder_headline(r: &Report, f: &NoHolderFinding) -> (String, String) {
+    let lock = &r.locks[f.lock];
+    let longest = f.longest_wait.map_or(String::new(), |m| format!("; the longest for {m}+ minutes"));
+    (
+        format!("{} {}", lock.id, describe_lock(lock)),
+        format!("— {}{longest}", waiting(lock.waiters.len(), &f.by_operation, HEADLINE_OPERATIONS)),
+    )
 }
 
 /// The first `show` of a group's ids, then how many records it has in all.
