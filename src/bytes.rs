@@ -47,6 +47,28 @@ fn push_newlines_sse2(bytes: &[u8], base: u32, out: &mut Vec<u32>) {
     out.extend(memchr::memchr_iter(b'\n', chunks.remainder()).map(|p| at + p as u32));
 }
 
+/// Whether every byte of `b` is printable ASCII (space to `~`): then it holds no control
+/// character and is valid UTF-8, and can be kept as it is.
+///
+/// The parser asks this of every argument list (30 MB at 100k goroutines, 20 to 60 bytes
+/// each). A byte-wise fold over such short lists cost 6% of an analysis; eight bytes at a
+/// time, a byte below 0x20 shows as a borrow into its top bit and one at or above 0x7f as a
+/// top bit after adding 1. Both tests are exact for "some byte is out of range": a borrow or
+/// carry only starts at a byte that is out of range itself.
+pub fn is_printable_ascii(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const TOPS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let out_of_range = |x: u64| (x.wrapping_sub(ONES * 0x20) & !x) | (x.wrapping_add(ONES) | x);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        if out_of_range(x) & TOPS != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&c| (0x20..0x7f).contains(&c))
+}
+
 /// Whether the argument list `args` may print a reliable word, one without the trailing `?`.
 /// `false` means it surely prints none, so a caller that only wants reliable words can skip
 /// reading it; `true` only that it is worth reading (lists of 64 bytes or more are not
@@ -170,6 +192,27 @@ mod tests {
             out.push(s);
         }
         out
+    }
+
+    #[test]
+    fn printable_ascii_is_exactly_space_to_tilde() {
+        // Every byte value at every position of lists up to 24 bytes long, among printable
+        // neighbours of both edges of the range (0x20 and 0x7e), where a carry could leak.
+        for len in 1..24 {
+            for at in 0..len {
+                for fill in [b' ', b'~', b'a'] {
+                    for v in 0..=255u8 {
+                        let mut b = vec![fill; len];
+                        b[at] = v;
+                        let want = (0x20..0x7f).contains(&v);
+                        assert_eq!(is_printable_ascii(&b), want, "byte {v:#x} at {at} of {len}, among {fill:#x}");
+                    }
+                }
+            }
+        }
+        assert!(is_printable_ascii(b""));
+        assert!(is_printable_ascii(b"0xc000010008, 0x1, {0x0, 0x2}, ?"));
+        assert!(!is_printable_ascii("0x1,\té".as_bytes()));
     }
 
     #[test]

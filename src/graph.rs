@@ -232,9 +232,19 @@ impl Entries {
     /// application function, `postContainersCreate → Daemon.ContainerCreate → … → Root.Get`
     /// (names without their package; `…` stands for the frames left out).
     pub fn path(&self, d: &Dump, g: usize) -> String {
+        self.path_to(d, g, None)
+    }
+
+    /// [`Entries::path`] ending at `last` when given (a lock waiter's lock site, the first
+    /// caller outside a lock wrapper: `getVolumeByName → VolumesService.Get → … →
+    /// VolumeStore.Get`, not `… → lockCtr.Lock`), else at its innermost application function.
+    pub fn path_to(&self, d: &Dump, g: usize, last: Option<FuncId>) -> String {
         let frames = d.goroutines[g].frames.clone();
-        let app: Vec<FuncId> =
+        let mut app: Vec<FuncId> =
             frames.clone().rev().map(|i| d.site_at(i).func).filter(|f| self.entry_like[f.0 as usize]).collect();
+        if let Some(at) = last.and_then(|f| app.iter().rposition(|&x| x == f)) {
+            app.truncate(at + 1);
+        }
         let mut steps: Vec<FuncId> = Vec::new();
         for f in [self.func_of(d, g), self.operation(d, g), app.last().copied()].into_iter().flatten() {
             if !steps.contains(&f) {

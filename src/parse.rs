@@ -533,11 +533,11 @@ impl DumpBuilder {
                 self.heap_probes += 1;
                 self.note_heap_prefix(args);
             }
-            // Argument lists are ASCII but for damage; `is_ascii` is a few word compares where
-            // `str::from_utf8` on every 20-byte list cost 3% of an analysis.
-            // Control characters are made visible here, once, like every text of the model
-            // (see `escape::visible`).
-            if args.is_ascii() && !crate::escape::has_control(args) {
+            // Argument lists are printable ASCII but for damage; checking that is a few word
+            // operations (see the kernel), where `str::from_utf8` on every 20-byte list cost
+            // 3% of an analysis. Anything else is made visible here, once, like every text of
+            // the model (see `escape::visible`).
+            if crate::bytes::is_printable_ascii(args) {
                 self.args.extend_from_slice(args);
             } else {
                 self.args.extend_from_slice(crate::escape::visible_lossy(args).as_bytes());

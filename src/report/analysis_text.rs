@@ -32,9 +32,16 @@ pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
     let name = visible(r.program.as_deref().unwrap_or("unknown program"));
     let n = r.goroutines;
     let goroutines = if n == 1 { "goroutine" } else { "goroutines" };
-    writeln!(w, "{}  {}, {}, {n} {goroutines}, {}", style.paint(&title, Paint::Bold), r.kind, name, r.go)?;
+    let about = format!("{}, {name}, {n} {goroutines}, {}", r.kind, r.go);
+    if title.chars().count() + 2 + about.chars().count() <= 100 {
+        writeln!(w, "{}  {about}", style.paint(&title, Paint::Bold))?;
+    } else {
+        // A long path on a line of its own (its middle elided past 100 columns).
+        writeln!(w, "{}\n  {}", style.paint(&fit(&title, 100), Paint::Bold), fit(&about, 98))?;
+    }
     if let Some(reason) = &r.reason {
-        writeln!(w, "  {}", style.paint(&visible(reason.lines().next().unwrap_or("")), Paint::Red))?;
+        let first = visible(reason.lines().next().unwrap_or(""));
+        writeln!(w, "  {}", style.paint(&fit(&first, 98), Paint::Red))?;
     }
     if !r.has_findings() {
         if r.notes.is_empty() {
@@ -44,7 +51,7 @@ pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
             writeln!(w, "  no goroutine waits for a lock, and none is known to be stuck.")?;
             writeln!(w, "  {} what it is busy with:", style.paint("note:", Paint::Note))?;
             for s in &r.notes {
-                writeln!(w, "    {} — {}", stuck::subject(s), stuck::what(s))?;
+                writeln!(w, "{}", wrap(&visible(&format!("{} — {}", stuck::subject(s), stuck::what(s))), 100, "    "))?;
             }
         }
         return writeln!(w);
@@ -93,28 +100,34 @@ fn fit(s: &str, width: usize) -> String {
 }
 
 /// `s` wrapped at word boundaries to lines of at most `width` characters, each starting
-/// with `indent` (continuation lines two more); a word longer than a line is kept whole.
+/// with `indent` (continuation lines two more).
 fn wrap(s: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
-    let mut line = indent.to_string();
+    let mut lines = vec![indent.to_string()];
     let cont = format!("{indent}  ");
-    let mut empty = true;
     for word in s.split(' ') {
-        let len = line.chars().count();
-        if !empty && len + 1 + word.chars().count() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line = cont.clone();
-            empty = true;
-        }
-        if !empty {
+        push_word(&mut lines, word, width, &cont);
+    }
+    lines.join("\n")
+}
+
+/// Appends `word` to the last of `lines` after a space (none on a line of indentation only),
+/// or starts a new line with `cont` when it would pass `width` columns. A word too long for
+/// any line (a generic function's name) has its middle elided.
+fn push_word(lines: &mut Vec<String>, word: &str, width: usize, cont: &str) {
+    let room = width.saturating_sub(cont.chars().count()).max(8);
+    let word = fit(word, room);
+    let wlen = word.chars().count();
+    let line = lines.last_mut().expect("a line");
+    let fresh = line.bytes().all(|b| b == b' ');
+    let len = line.chars().count();
+    if !fresh && len + 1 + wlen > width {
+        lines.push(format!("{cont}{word}"));
+    } else {
+        if !fresh {
             line.push(' ');
         }
-        line.push_str(word);
-        empty = false;
+        line.push_str(&word);
     }
-    out.push_str(&line);
-    out
 }
 
 fn state_text(g: &GoroutineInfo) -> String {
@@ -147,17 +160,8 @@ impl Text<'_> {
                 lines.push(INDENT.to_string());
             }
             for word in part.split(' ') {
-                let line = lines.last_mut().expect("a line");
-                let len = line.chars().count();
-                if len > INDENT.len() && len + 1 + word.chars().count() > 100 {
-                    // A part's own continuation: two more columns.
-                    lines.push(format!("{INDENT}  {word}"));
-                } else {
-                    if len > INDENT.len() {
-                        line.push(' ');
-                    }
-                    line.push_str(word);
-                }
+                // A part's own continuation: two more columns.
+                push_word(&mut lines, word, 100, "     ");
             }
         }
         let text = lines.join("\n");
@@ -272,12 +276,12 @@ impl Text<'_> {
         self.heading(w, n, "STUCK", Paint::Alarm, [stuck::subject(s).as_str(), what.as_str()])?;
         writeln!(w, "   stuck rather than idle ({} confidence):", s.confidence.as_str())?;
         for sig in &s.signals {
-            writeln!(w, "     - {}", stuck::signal_text(sig))?;
+            writeln!(w, "{}", wrap(&format!("- {}", stuck::signal_text(sig)), 100, "     "))?;
         }
         writeln!(w, "   its stack:")?;
         self.stack(w, &s.goroutine)?;
         for e in s.waited_on_by.iter().take(5) {
-            writeln!(w, "   waited on by {}", stuck::waiter_text(e))?;
+            writeln!(w, "{}", wrap(&visible(&format!("waited on by {}", stuck::waiter_text(e))), 100, "   "))?;
         }
         self.waits_on(w, &s.waits_on)
     }
@@ -287,7 +291,7 @@ impl Text<'_> {
         let Some(first) = edges.first() else { return Ok(()) };
         writeln!(w, "   {}", stuck::waits_on_heading(first.waits_on))?;
         for e in edges.iter().take(5) {
-            writeln!(w, "     - {}", stuck::edge_text(e))?;
+            writeln!(w, "{}", wrap(&visible(&format!("- {}", stuck::edge_text(e))), 100, "     "))?;
         }
         if edges.len() > 5 {
             writeln!(w, "     - … and {} more", edges.len() - 5)?;
@@ -314,7 +318,7 @@ impl Text<'_> {
             writeln!(
                 w,
                 "       {}",
-                s.paint(&format!("[{inner} and {} more runtime/sync frames]", i - 1), Paint::Dim)
+                s.paint(&fit(&format!("[{inner} and {} more runtime/sync frames]", i - 1), 93), Paint::Dim)
             )?;
         } else {
             i = 0;
@@ -329,11 +333,16 @@ impl Text<'_> {
             let name = visible(short(&f.func));
             let times = if run > 1 { format!(" ×{run}") } else { String::new() };
             let text = format!("{name}{times}");
-            let loc = s.paint(&format!("{file}:{}", f.line), Paint::Dim);
+            // Name and place fit 100 columns: a generic function's name is elided first.
+            let loc = fit(&format!("{file}:{}", f.line), 40);
+            let room = 92 - loc.chars().count();
+            let text = fit(&text, room);
+            let pad = room.min(60);
+            let loc = s.paint(&loc, Paint::Dim);
             if f.library {
-                writeln!(w, "       {} {loc}", s.paint_padded(&text, 60, Paint::Dim))?;
+                writeln!(w, "       {} {loc}", s.paint_padded(&text, pad, Paint::Dim))?;
             } else {
-                writeln!(w, "       {text:<60} {loc}")?;
+                writeln!(w, "       {text:<pad$} {loc}")?;
             }
             shown += 1;
             i += run;
@@ -352,10 +361,11 @@ impl Text<'_> {
             let mins = g.longest_wait.map_or(String::new(), |m| format!(", {m}+ min"));
             let read = if g.read { " (read)" } else { "" };
             let op = visible(g.operation.as_deref().unwrap_or(""));
-            writeln!(w, "     {:>5} × {op} [{}{mins}]{read}", g.count, visible(words::state(&g.state)))?;
+            let head = format!("     {:>5} × {op} [{}{mins}]{read}", g.count, visible(words::state(&g.state)));
+            writeln!(w, "{}", fit(&head, 100))?;
             writeln!(w, "             {}", fit(&visible(&g.route), 87))?;
             let ids = format!("goroutines {}", words::abbreviate_ids(&g.ids, g.members, IDS_SHOWN));
-            writeln!(w, "             {}", self.s.paint(&ids, Paint::Dim))?;
+            writeln!(w, "             {}", self.s.paint(&fit(&ids, 87), Paint::Dim))?;
         }
         if groups.groups.len() > WAITER_GROUPS {
             let rest: u64 = groups.groups[WAITER_GROUPS..].iter().map(|g| g.count).sum();

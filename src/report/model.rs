@@ -1019,11 +1019,18 @@ impl Builder<'_, '_> {
                         .entries
                         .operation(d, first)
                         .map(|f| crate::graph::operation_label(&d.func(f).full)),
-                    route: self.a.entries.path(d, first),
+                    route: self.a.entries.path_to(d, first, self.lock_site(first)),
                 }
             })
             .collect();
         Some(WaiterGroups { total: gs.len(), groups })
+    }
+
+    /// Where goroutine `g` waits for a lock: its lock site's function, the first caller
+    /// outside the lock machinery and any lock wrapper; `None` when it waits for no lock.
+    fn lock_site(&self, g: usize) -> Option<crate::model::FuncId> {
+        let w = &self.a.waits[g];
+        if w.kind.is_lock() { crate::waits::site_func(self.d, w) } else { None }
     }
 
     /// The innermost application function of a goroutine (not the runtime, `sync` or the
