@@ -131,11 +131,7 @@ fn push_word(lines: &mut Vec<String>, word: &str, width: usize, cont: &str) {
 }
 
 fn state_text(g: &GoroutineInfo) -> String {
-    let state = visible(words::state(&g.state));
-    match g.wait_minutes {
-        Some(m) => format!("{state}, {m} minutes"),
-        None => state.to_string(),
-    }
+    visible(&words::state_minutes(&g.state, g.wait_minutes)).into_owned()
 }
 
 impl Text<'_> {
