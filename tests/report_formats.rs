@@ -173,3 +173,19 @@ fn strings_from_a_dump_never_escape_their_format() {
         }
     }
 }
+
+/// The JSON says what the headline says: the holder's work and, for a lock without a holder,
+/// its waiters by operation.
+#[test]
+fn json_carries_the_holders_work_and_the_waiters_operations() {
+    let v: serde_json::Value = serde_json::from_str(&out(&["analyze", "--format", "json", &path(S1)])).unwrap();
+    let b = &v["dumps"][0]["blockers"][0];
+    assert_eq!(b["doing"], "deleting a directory tree: os.RemoveAll → unix.Unlinkat", "{b}");
+    assert_eq!(b["work"], "disk", "{b}");
+    assert_eq!(b["by_operation"], serde_json::json!({"ContainerCreate": 30, "Cleanup": 10}), "{b}");
+    let leaked = "corpus/real/dockerd-1.11-state-mutex-rm-ps-waiters.txt";
+    let v: serde_json::Value = serde_json::from_str(&out(&["analyze", "--format", "json", &path(leaked)])).unwrap();
+    let d = &v["dumps"][0];
+    assert_eq!(d["leaked_locks"], serde_json::json!(["L1"]), "{d}");
+    assert_eq!(d["leaked_by_operation"], serde_json::json!({"L1": {"ContainerRm": 1, "Containers": 1}}), "{d}");
+}

@@ -48,6 +48,9 @@ pub struct DumpAnalysis {
     pub blockers: Vec<BlockerJson>,
     /// Ids of locks with no live holder.
     pub leaked_locks: Vec<String>,
+    /// Per lock of `leaked_locks`: its waiters by the operation they perform, as a blocker's
+    /// `by_operation`.
+    pub leaked_by_operation: BTreeMap<String, BTreeMap<String, usize>>,
     /// Lines that could not be read.
     pub warnings: u64,
     /// Goroutines stuck doing work outside the lock findings, surest and worst first.
@@ -221,14 +224,14 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
             }
         })
         .collect();
-    let leaked_locks = r
-        .findings
-        .iter()
-        .filter_map(|f| match f {
-            Finding::NoHolder(n) => Some(lock_id(n.lock)),
+    let no_holder = || {
+        r.findings.iter().filter_map(|f| match f {
+            Finding::NoHolder(n) => Some(n),
             _ => None,
         })
-        .collect();
+    };
+    let leaked_locks = no_holder().map(|n| lock_id(n.lock)).collect();
+    let leaked_by_operation = no_holder().map(|n| (lock_id(n.lock), n.by_operation.clone())).collect();
     DumpAnalysis {
         source: r.source.clone(),
         index: r.index,
@@ -240,6 +243,7 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
         deadlocks,
         blockers,
         leaked_locks,
+        leaked_by_operation,
         warnings: r.warnings,
         stuck: r
             .findings
