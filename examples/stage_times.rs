@@ -39,7 +39,7 @@ fn main() {
     let d = &dumps[0];
     println!(
         "args_text {} bytes, {} frames, {} sites, {} funcs",
-        d.args_text.len() + d.args_after.iter().map(|a| a.1.len()).sum::<usize>(),
+        d.args.len(),
         d.frames.len(),
         d.sites.len(),
         d.funcs.len()

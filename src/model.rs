@@ -671,14 +671,61 @@ pub struct Dump {
     pub sites: Vec<Site>,
     /// All frames of all goroutines (and ancestors), each goroutine a contiguous range.
     pub frames: Vec<FrameRec>,
-    /// Raw argument texts of the frames, concatenated: all of them, or those before the
-    /// first of [`Dump::args_after`]. Frames of one call site that print the same text in a
-    /// row share one copy of it.
-    pub args_text: String,
-    /// Further argument arenas as (index of their first frame, texts): a dump read in pieces
-    /// on several cores keeps each piece's arena rather than copying them into one. Frames
-    /// from an arena's first frame on (up to the next's) have their arguments in it.
-    pub args_after: Vec<(u32, String)>,
+    /// The raw argument texts of the frames.
+    pub args: ArgArenas,
+}
+
+/// The raw argument texts of a dump's frames, each [`FrameRec`] pointing into the arena that
+/// holds its frame's. A dump read in one piece has one arena; one read in pieces on several
+/// cores keeps each piece's arena as it was read rather than copying them into one, and a
+/// frame's arena is the last one that starts at or before it. Frames of one call site that
+/// print the same text in a row share one copy of it.
+#[derive(Debug, Clone, Default)]
+pub struct ArgArenas {
+    /// The texts of the frames before the first of `after` (of all frames if it is empty).
+    first: String,
+    /// Further arenas as (index of their first frame, texts), in frame order.
+    after: Vec<(u32, String)>,
+}
+
+impl ArgArenas {
+    /// One arena holding the texts of every frame.
+    pub fn new(text: String) -> Self {
+        ArgArenas { first: text, after: Vec::new() }
+    }
+
+    /// The arena holding the arguments of the frame at `index` in [`Dump::frames`].
+    #[inline]
+    pub fn holding(&self, index: u32) -> &str {
+        match self.after.partition_point(|&(first, _)| first <= index) {
+            0 => &self.first,
+            k => &self.after[k - 1].1,
+        }
+    }
+
+    /// The argument text of `rec`, the frame at `index` in [`Dump::frames`].
+    #[inline]
+    pub fn text(&self, index: u32, rec: &FrameRec) -> &str {
+        let start = rec.args_start as usize;
+        &self.holding(index)[start..start + rec.args_len() as usize]
+    }
+
+    /// Appends the arenas of a piece whose frames were appended from index `frame_base` on;
+    /// their offsets stay valid, as nothing is copied.
+    pub fn append(&mut self, frame_base: u32, piece: ArgArenas) {
+        self.after.push((frame_base, piece.first));
+        self.after.extend(piece.after.into_iter().map(|(first, text)| (first + frame_base, text)));
+    }
+
+    /// The bytes of text held, in all arenas.
+    pub fn len(&self) -> usize {
+        self.first.len() + self.after.iter().map(|(_, t)| t.len()).sum::<usize>()
+    }
+
+    /// Whether no frame has any argument text.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl Dump {
@@ -691,21 +738,12 @@ impl Dump {
     pub fn frame(&self, index: u32) -> Frame<'_> {
         let rec = &self.frames[index as usize];
         let site = &self.sites[rec.site.0 as usize];
-        let start = rec.args_start as usize;
-        Frame {
-            func: &self.funcs[site.func.0 as usize],
-            site,
-            site_id: rec.site,
-            args: &self.args_arena(index)[start..start + rec.args_len() as usize],
-        }
+        Frame { func: &self.funcs[site.func.0 as usize], site, site_id: rec.site, args: self.args.text(index, rec) }
     }
 
     /// The argument arena holding the arguments of the frame at `index`.
     pub fn args_arena(&self, index: u32) -> &str {
-        match self.args_after.partition_point(|&(first, _)| first <= index) {
-            0 => &self.args_text,
-            k => &self.args_after[k - 1].1,
-        }
+        self.args.holding(index)
     }
 
     /// The reliable argument words (printed without `?`) of a frame by its index in
@@ -889,6 +927,25 @@ mod tests {
             let digits = list[i + 2..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
             list[i..].starts_with(b"0x") && digits > 0 && list.get(i + 2 + digits) != Some(&b'?')
         })
+    }
+
+    #[test]
+    fn each_frame_finds_its_text_in_the_arena_of_its_piece() {
+        // Three pieces read on three cores: frames 0–1, 2–3 (two arenas of its own, as a
+        // piece that was itself stitched) and 4.
+        let mut a = ArgArenas::new("0x1, 0x2".into());
+        let mut second = ArgArenas::new("0xa".into());
+        second.append(1, ArgArenas::new("0xbb, 0xcc".into()));
+        a.append(2, second);
+        a.append(4, ArgArenas::new("...".into()));
+        let rec = |start, len| FrameRec::new(SiteId(0), start, len, false);
+        assert_eq!(a.text(0, &rec(0, 3)), "0x1");
+        assert_eq!(a.text(1, &rec(5, 3)), "0x2");
+        assert_eq!(a.text(2, &rec(0, 3)), "0xa");
+        assert_eq!(a.text(3, &rec(6, 4)), "0xcc");
+        assert_eq!(a.text(4, &rec(0, 3)), "...");
+        assert_eq!(a.len(), 8 + 3 + 10 + 3);
+        assert!(ArgArenas::default().is_empty());
     }
 
     #[test]

@@ -31,7 +31,8 @@ use memchr::memmem::Finder;
 
 use crate::escape::unquote;
 use crate::model::{
-    Ancestor, CreatedBy, Dump, DumpKind, Elision, FrameRec, Func, FuncId, Goroutine, Site, SiteId, StateId, Warning,
+    Ancestor, ArgArenas, CreatedBy, Dump, DumpKind, Elision, FrameRec, Func, FuncId, Goroutine, Site, SiteId, StateId,
+    Warning,
 };
 
 /// Built once: building a `memmem::Finder` per line costs more than the search.
@@ -130,7 +131,8 @@ impl IdSet {
 /// Builds one [`Dump`] from its clean lines.
 pub struct DumpBuilder {
     d: Dump,
-    /// The argument texts, becoming `Dump::args_text` at the end (checked as UTF-8 once).
+    /// The argument texts, becoming the dump's one [`ArgArenas`] at the end (checked as
+    /// UTF-8 once).
     args: Vec<u8>,
     site_table: HashTable<u32>,
     /// Per site: the two halves of its key's 128-bit XXH3 hash (the low half places it in
@@ -791,10 +793,10 @@ impl DumpBuilder {
         trim(&mut self.args);
         // Every piece appended was ASCII or made valid by `from_utf8_lossy`, so the whole
         // is valid UTF-8 and the lossy path never runs; it only keeps this free of panics.
-        self.d.args_text = match String::from_utf8(std::mem::take(&mut self.args)) {
+        self.d.args = ArgArenas::new(match String::from_utf8(std::mem::take(&mut self.args)) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
+        });
         (self.d, self.clues)
     }
 }
@@ -1216,7 +1218,7 @@ main.g(0x0?, 0x0?)
         assert_ne!(start(0, 1), start(0, 0), "texts are shared within a call site only");
         assert_ne!(start(1, 1), start(0, 1));
         assert_ne!(start(2, 1), start(0, 1), "only the site's last text is shared");
-        assert_eq!(d.args_text.len(), 3 * "0x0?, 0x0?".len() + "0xc000010000, 0x0?".len());
+        assert_eq!(d.args.len(), 3 * "0x0?, 0x0?".len() + "0xc000010000, 0x0?".len());
         let may: Vec<bool> = d.frames.iter().map(|r| r.may_print_reliable_word()).collect();
         assert_eq!(may, [false, false, false, true, false, false], "a shared text keeps its answer");
     }

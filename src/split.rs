@@ -243,8 +243,7 @@ fn absorb(into: &mut Dump, other: Dump) -> bool {
     let remap_range = |r: &std::ops::Range<u32>| r.start + frame_base..r.end + frame_base;
     // The other piece's argument arena is kept as it is, not copied: its frames' offsets
     // stay valid in it. The frames and goroutines are appended, one table per core.
-    into.args_after.push((frame_base, other.args_text));
-    into.args_after.extend(other.args_after.into_iter().map(|(first, text)| (first + frame_base, text)));
+    into.args.append(frame_base, other.args);
     let (frames, goroutines) = (&mut into.frames, &mut into.goroutines);
     rayon::join(
         || {

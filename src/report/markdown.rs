@@ -72,7 +72,9 @@ pub fn write(w: &mut dyn Write, r: &Report) -> io::Result<()> {
         writeln!(w, "> {}\n", text(reason.lines().next().unwrap_or("")))?;
     }
     if !r.has_findings() {
-        writeln!(w, "**OK**: no goroutine waits for a lock.\n")?;
+        let calm = crate::report::words::Calm::of(r);
+        let label = calm.label().map(|l| format!("**{l}**: ")).unwrap_or_default();
+        writeln!(w, "{label}{}\n", calm.sentence(r))?;
         return Ok(());
     }
     for (i, f) in r.findings.iter().enumerate() {
