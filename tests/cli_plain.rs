@@ -218,3 +218,23 @@ fn the_readme_example_is_what_holdup_prints() {
         printed.lines().skip_while(|l| !l.starts_with("1. ")).take_while(|l| !l.is_empty()).collect();
     assert_eq!(shown, finding.join("\n"), "README example differs from what `holdup {file}` prints");
 }
+
+/// "OK" is a claim about the process: a whole dump with nothing stuck earns it, an excerpt
+/// or a damaged dump does not, in every format that shows a verdict.
+#[test]
+fn only_a_whole_calm_dump_is_called_ok() {
+    let healthy = path("corpus/gen/S7-healthy-20k/go1.19.8/goroutine-stacks-2026-11-27T050242Z.log.gz");
+    let text = stdout(&["analyze", "--color", "never", &healthy]);
+    assert!(text.contains("  OK nothing waits for a lock, and no goroutine is known to be stuck."), "{text}");
+    for (rel, why) in [
+        ("corpus/real/crio-1.20.7-journald-crash-fp-sp-pc.txt", "holds only 1 goroutine"),
+        ("corpus/real/containerd-1.7-shim-sigusr1-head-in-goroutine.txt", "cut short or damaged"),
+    ] {
+        let p = path(rel);
+        for format in ["text", "markdown", "html"] {
+            let out = stdout(&["analyze", "--color", "never", "--format", format, &p]);
+            assert!(!out.contains("OK"), "{rel} ({format}) must not be called OK:\n{out}");
+            assert!(out.contains(why) && out.contains("an excerpt cannot show"), "{rel} ({format}):\n{out}");
+        }
+    }
+}

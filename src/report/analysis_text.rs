@@ -44,11 +44,19 @@ pub fn write(w: &mut dyn Write, r: &Report, style: Style) -> io::Result<()> {
         writeln!(w, "  {}", style.paint(&fit(&first, 98), Paint::Red))?;
     }
     if !r.has_findings() {
-        if r.notes.is_empty() {
-            writeln!(w, "  {} no goroutine waits for a lock.", style.paint("OK", Paint::Fine))?;
-        } else {
+        let calm = words::Calm::of(r);
+        let sentence = calm.sentence(r);
+        match calm.label() {
+            // Wrapped as plain text, so that colour codes do not count as columns.
+            Some(label) => {
+                let text = wrap(&format!("{label} {sentence}"), 100, "  ");
+                let painted = format!("  {}", style.paint(label, Paint::Fine));
+                writeln!(w, "{}", text.replacen(&format!("  {label}"), &painted, 1))?
+            }
+            None => writeln!(w, "{}", wrap(&sentence, 100, "  "))?,
+        }
+        if !r.notes.is_empty() {
             // Not OK: nothing is known to be stuck, but the busy work is shown.
-            writeln!(w, "  no goroutine waits for a lock, and none is known to be stuck.")?;
             writeln!(w, "  {} what it is busy with:", style.paint("note:", Paint::Note))?;
             for s in &r.notes {
                 writeln!(w, "{}", wrap(&visible(&format!("{} — {}", stuck::subject(s), stuck::what(s))), 100, "    "))?;
@@ -131,11 +139,7 @@ fn push_word(lines: &mut Vec<String>, word: &str, width: usize, cont: &str) {
 }
 
 fn state_text(g: &GoroutineInfo) -> String {
-    let state = visible(words::state(&g.state));
-    match g.wait_minutes {
-        Some(m) => format!("{state}, {m} minutes"),
-        None => state.to_string(),
-    }
+    visible(&words::state_minutes(&g.state, g.wait_minutes)).into_owned()
 }
 
 impl Text<'_> {

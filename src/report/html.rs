@@ -46,6 +46,7 @@ h3{font-size:14px;margin:12px 0 6px;color:var(--muted);text-transform:uppercase;
 .chip{background:var(--card);border:1px solid var(--line);border-radius:16px;padding:3px 12px}
 .chip.alarm{border-color:var(--red);color:var(--red);font-weight:600}
 .chip.ok{border-color:#2e7d32;color:#2e7d32;font-weight:600}
+.chip.note{border-color:#b26a00;color:#b26a00}
 .finding{background:var(--card);border:1px solid var(--line);border-left:6px solid var(--red);border-radius:6px;padding:14px 16px;margin:14px 0;box-shadow:0 1px 2px rgba(0,0,0,.04)}
 .finding.noholder{border-left-color:#d4a20b}
 .finding h2{font-size:17px;line-height:1.35}
@@ -163,11 +164,7 @@ fn lock_name(r: &Report, l: usize) -> String {
 }
 
 fn state(g: &GoroutineInfo) -> String {
-    let s = words::state(&g.state);
-    match g.wait_minutes {
-        Some(m) => format!("{s}, {m}+ minutes"),
-        None => s.to_string(),
-    }
+    words::state_minutes(&g.state, g.wait_minutes)
 }
 
 fn dump(s: &mut String, r: &Report, k: usize) {
@@ -225,7 +222,12 @@ fn dump(s: &mut String, r: &Report, k: usize) {
 fn verdict(s: &mut String, r: &Report) {
     s.push_str("<div class=\"verdict\">");
     if !r.has_findings() {
-        s.push_str("<span class=\"chip ok\">OK: no goroutine waits for a lock</span>");
+        let calm = crate::report::words::Calm::of(r);
+        let (class, label) = match calm.label() {
+            Some(l) => ("ok", format!("{l}: ")),
+            None => ("note", String::new()),
+        };
+        let _ = write!(s, "<span class=\"chip {class}\">{label}{}</span>", esc(&calm.sentence(r)));
     }
     for f in &r.findings {
         let _ = match f {

@@ -72,7 +72,9 @@ pub fn write(w: &mut dyn Write, r: &Report) -> io::Result<()> {
         writeln!(w, "> {}\n", text(reason.lines().next().unwrap_or("")))?;
     }
     if !r.has_findings() {
-        writeln!(w, "**OK**: no goroutine waits for a lock.\n")?;
+        let calm = crate::report::words::Calm::of(r);
+        let label = calm.label().map(|l| format!("**{l}**: ")).unwrap_or_default();
+        writeln!(w, "{label}{}\n", calm.sentence(r))?;
         return Ok(());
     }
     for (i, f) in r.findings.iter().enumerate() {
@@ -102,11 +104,7 @@ fn lock_name(r: &Report, l: usize) -> String {
 }
 
 fn state(g: &GoroutineInfo) -> String {
-    let s = words::state(&g.state);
-    match g.wait_minutes {
-        Some(m) => format!("{s}, {m}+ minutes"),
-        None => s.to_string(),
-    }
+    words::state_minutes(&g.state, g.wait_minutes)
 }
 
 /// A stack in a fenced code block, innermost first.

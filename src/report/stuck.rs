@@ -21,11 +21,7 @@ fn id_text(id: Option<u64>) -> String {
 }
 
 fn state_text(state: &str, minutes: Option<u32>) -> String {
-    let state = crate::report::words::state(state);
-    match minutes {
-        Some(m) => format!("{state}, {m} minutes"),
-        None => state.to_string(),
-    }
+    crate::report::words::state_minutes(state, minutes)
 }
 
 /// The subject of a stuck finding: `goroutine 11 [syscall, 3 minutes] in

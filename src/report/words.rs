@@ -11,9 +11,71 @@ use crate::waits::WaitKind;
 /// What a lock without a live holder means.
 pub const NO_HOLDER: &str = "no live holder found — the lock may have been leaked by a goroutine that returned without Unlock, or the holder is missing from this dump";
 
+/// Fewer goroutines than this and a dump is read as an excerpt: a Go server runs more than a
+/// handful, and people paste the few goroutines they think matter.
+const EXCERPT_BELOW: u64 = 10;
+
+/// What a report with no finding may say about the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Calm {
+    /// A whole-looking dump in which nothing waits for a lock or is known to be stuck.
+    Ok,
+    /// The same, but the dump holds blocking work worth a look (the report's notes).
+    Busy,
+    /// Nothing found, but the dump looks like an excerpt or is damaged: absence of evidence
+    /// there says little about the process, so it gets no "OK".
+    Excerpt,
+}
+
+impl Calm {
+    /// The verdict for a report with no finding.
+    pub fn of(r: &Report) -> Calm {
+        if r.goroutines < EXCERPT_BELOW || r.warnings > 0 {
+            Calm::Excerpt
+        } else if r.notes.is_empty() {
+            Calm::Ok
+        } else {
+            Calm::Busy
+        }
+    }
+
+    /// The label before the sentence (`OK`), if the verdict earns one.
+    pub fn label(self) -> Option<&'static str> {
+        (self == Calm::Ok).then_some("OK")
+    }
+
+    /// The verdict in one sentence.
+    pub fn sentence(self, r: &Report) -> String {
+        match self {
+            Calm::Ok | Calm::Busy => "nothing waits for a lock, and no goroutine is known to be stuck.".to_string(),
+            Calm::Excerpt => {
+                let n = r.goroutines;
+                let what = if r.warnings > 0 {
+                    "this dump is cut short or damaged (see the warnings)".to_string()
+                } else {
+                    format!("this dump holds only {n} goroutine{}", if n == 1 { "" } else { "s" })
+                };
+                format!(
+                    "no hang found, but {what}: an excerpt cannot show that the process is healthy; \
+                     a whole dump can."
+                )
+            }
+        }
+    }
+}
+
 /// A goroutine's state as reports show it (a header-less goroutine has none).
 pub fn state(s: &str) -> &str {
     if s.is_empty() { "state unknown" } else { s }
+}
+
+/// A state with how long it has lasted, as Go printed it (whole minutes, rounded down, so a
+/// lower bound): `semacquire, 47+ minutes`.
+pub fn state_minutes(s: &str, minutes: Option<u32>) -> String {
+    match minutes {
+        Some(m) => format!("{}, {m}+ minutes", state(s)),
+        None => state(s).to_string(),
+    }
 }
 
 /// The verb of a holder at a confidence: a guess is worded as one.
