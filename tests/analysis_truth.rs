@@ -178,10 +178,10 @@ fn holders_waiters_and_cycles_match_the_truth() {
     // claim, or no claim with the true holder among the weak candidates), 8 elided/* (the
     // holder took the lock in its outermost frame, elided under 150 recursive ones; another
     // goroutine recursing in the same type wins, at low confidence) and 2
-    // hangs/*/waitgroup-holder (the holder waits in a
-    // WaitGroup; no claim). None is a medium or high claim. 75% would need the panics
-    // cases, which a dump alone cannot settle; the floor leaves room for new adversarial
-    // scenarios and fails if a third of the claims go wrong.
+    // hangs/*/waitgroup-holder (the holder waits in a WaitGroup; no claim). None is a medium
+    // or high claim. 75% would need the panics cases, which a dump alone cannot settle; the
+    // floor leaves room for new adversarial scenarios and fails if a third of the claims go
+    // wrong.
     let (right, total) =
         by_version.iter().filter(|(k, _)| k.starts_with("testdata/dumps")).fold((0, 0), |(r, n), (_, t)| {
             (r + t.holders_right + t.leaked_right, n + t.holders_expected + t.leaked_expected)

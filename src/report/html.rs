@@ -164,11 +164,7 @@ fn lock_name(r: &Report, l: usize) -> String {
 }
 
 fn state(g: &GoroutineInfo) -> String {
-    let s = words::state(&g.state);
-    match g.wait_minutes {
-        Some(m) => format!("{s}, {m}+ minutes"),
-        None => s.to_string(),
-    }
+    words::state_minutes(&g.state, g.wait_minutes)
 }
 
 fn dump(s: &mut String, r: &Report, k: usize) {

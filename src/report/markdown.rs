@@ -104,11 +104,7 @@ fn lock_name(r: &Report, l: usize) -> String {
 }
 
 fn state(g: &GoroutineInfo) -> String {
-    let s = words::state(&g.state);
-    match g.wait_minutes {
-        Some(m) => format!("{s}, {m}+ minutes"),
-        None => s.to_string(),
-    }
+    words::state_minutes(&g.state, g.wait_minutes)
 }
 
 /// A stack in a fenced code block, innermost first.

@@ -69,6 +69,15 @@ pub fn state(s: &str) -> &str {
     if s.is_empty() { "state unknown" } else { s }
 }
 
+/// A state with how long it has lasted, as Go printed it (whole minutes, rounded down, so a
+/// lower bound): `semacquire, 47+ minutes`.
+pub fn state_minutes(s: &str, minutes: Option<u32>) -> String {
+    match minutes {
+        Some(m) => format!("{}, {m}+ minutes", state(s)),
+        None => state(s).to_string(),
+    }
+}
+
 /// The verb of a holder at a confidence: a guess is worded as one.
 pub fn holds_verb(c: Confidence) -> &'static str {
     match c {
