@@ -40,6 +40,18 @@ pub struct Blocker {
     pub via: Vec<(usize, usize)>,
     /// Part of a deadlock.
     pub in_deadlock: bool,
+    /// Where its own wait leads when it is not a lock (a `WaitGroup` for workers it started,
+    /// a channel): the chain of goroutines past it, each waiting on the next; the last is
+    /// the goroutine the whole finding comes down to. Empty when it waits on nobody known.
+    pub beyond: Vec<usize>,
+}
+
+impl Blocker {
+    /// The goroutine the finding comes down to: the end of the chain past the holder, or
+    /// the holder.
+    pub fn root(&self) -> usize {
+        self.beyond.last().copied().unwrap_or(self.goroutine)
+    }
 }
 
 /// Everything holdup concludes about one dump.
@@ -94,30 +106,8 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
         graph.cycles().into_iter().map(|(goroutines, locks)| Deadlock { goroutines, locks }).collect();
     let in_deadlock = |g: usize| deadlocks.iter().any(|c| c.goroutines.contains(&g));
 
-    let mut roots: Vec<usize> = holders.iter().filter_map(|h| h.first().map(|h| h.goroutine)).collect();
-    roots.sort_unstable();
-    roots.dedup();
-    roots.retain(|&g| !waits[g].kind.is_lock() || in_deadlock(g));
-    // Each blocker counts the entry functions of everything behind it: thousands of stacks
-    // walked per blocker on a large dump, so blockers are worked out on every core.
-    let mut blockers: Vec<Blocker> = crate::par::map(d.goroutines.len(), &roots, |&g| {
-        let blocked = graph.blocked_behind(g);
-        let longest_wait = blocked.iter().filter_map(|&b| d.goroutines[b].wait_minutes).max();
-        Blocker {
-            goroutine: g,
-            holds: graph.holds(g),
-            by_entry: by_entry(d, &entries, &blocked),
-            by_operation: by_operation(d, &entries, &blocked),
-            longest_wait,
-            via: chain_to(&graph, &locks, &holders, g),
-            in_deadlock: in_deadlock(g),
-            blocked,
-        }
-    });
-    blockers.sort_by_key(|b| (!b.in_deadlock, std::cmp::Reverse(b.blocked.len()), d.goroutines[b.goroutine].id));
-    let leaked = (0..locks.len()).filter(|&l| holders[l].is_empty()).collect();
     // Holders shown in a lock finding are not shown again as stuck work: their finding says
-    // what they do.
+    // what they do, and the stuck pass follows their waits past the lock.
     let mut skip = vec![false; d.goroutines.len()];
     for hs in &holders {
         if let Some(h) = hs.first() {
@@ -129,7 +119,67 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
             skip[g] = true;
         }
     }
-    let stuck = stuck::find(d, &waits, &entries, &skip);
+    let mut stuck = stuck::find(d, &waits, &entries, &skip);
+
+    let mut roots: Vec<usize> = holders.iter().filter_map(|h| h.first().map(|h| h.goroutine)).collect();
+    roots.sort_unstable();
+    roots.dedup();
+    roots.retain(|&g| !waits[g].kind.is_lock() || in_deadlock(g));
+    // A root blocker that waits on other goroutines continues its chain past the lock; stuck
+    // findings on that chain (the worker it waits for, or work that waits on the same end)
+    // are part of its finding, not findings of their own.
+    let beyond: Vec<Vec<usize>> =
+        roots.iter().map(|&g| if in_deadlock(g) { Vec::new() } else { stuck.chain(g) }).collect();
+    let mut on_chain: hashbrown::HashMap<usize, usize> = hashbrown::HashMap::new();
+    for (r, (&g, b)) in roots.iter().zip(&beyond).enumerate() {
+        if !b.is_empty() {
+            on_chain.insert(g, r);
+            for &x in b {
+                on_chain.entry(x).or_insert(r);
+            }
+        }
+    }
+    let mut folded: Vec<Vec<usize>> = vec![Vec::new(); roots.len()];
+    if !on_chain.is_empty() {
+        stuck.findings.retain(|f| {
+            let hit = f.goroutines.iter().chain(&f.beyond).find_map(|g| on_chain.get(g).copied());
+            match hit {
+                Some(r) => {
+                    let mine = &beyond[r];
+                    folded[r].extend(f.goroutines.iter().chain(&f.behind).filter(|g| !mine.contains(g)));
+                    false
+                }
+                None => true,
+            }
+        });
+    }
+    // Each blocker counts the entry functions of everything behind it: thousands of stacks
+    // walked per blocker on a large dump, so blockers are worked out on every core.
+    let work: Vec<(usize, Vec<usize>, Vec<usize>)> =
+        roots.into_iter().zip(beyond).zip(folded).map(|((g, b), f)| (g, b, f)).collect();
+    let mut blockers: Vec<Blocker> = crate::par::map(d.goroutines.len(), &work, |(g, beyond, folded)| {
+        let g = *g;
+        let mut blocked = graph.blocked_behind(g);
+        if !folded.is_empty() {
+            blocked.extend(folded.iter().filter(|&&x| x != g));
+            blocked.sort_unstable();
+            blocked.dedup();
+        }
+        let longest_wait = blocked.iter().filter_map(|&b| d.goroutines[b].wait_minutes).max();
+        Blocker {
+            goroutine: g,
+            holds: graph.holds(g),
+            by_entry: by_entry(d, &entries, &blocked),
+            by_operation: by_operation(d, &entries, &blocked),
+            longest_wait,
+            via: chain_to(&graph, &locks, &holders, g),
+            in_deadlock: in_deadlock(g),
+            blocked,
+            beyond: beyond.clone(),
+        }
+    });
+    blockers.sort_by_key(|b| (!b.in_deadlock, std::cmp::Reverse(b.blocked.len()), d.goroutines[b.goroutine].id));
+    let leaked = (0..locks.len()).filter(|&l| holders[l].is_empty()).collect();
     Analysis { dump: d, waits, locks, holders, candidates, graph, deadlocks, blockers, leaked, entries, stuck }
 }
 
@@ -156,6 +206,20 @@ fn chain_to(graph: &WaitGraph, locks: &[Lock], holders: &[Vec<Holder>], root: us
 }
 
 impl Analysis<'_> {
+    /// The goroutine each finding comes down to, in the order reports show the findings
+    /// (deadlocks, blockers, locks without a holder, stuck work); `None` for a finding that
+    /// names no goroutine (a lock without a holder).
+    pub fn roots(&self) -> Vec<Option<usize>> {
+        let mut out: Vec<Option<usize>> = Vec::new();
+        for c in &self.deadlocks {
+            out.push(c.goroutines.first().copied());
+        }
+        out.extend(self.blockers.iter().filter(|b| !b.in_deadlock).map(|b| Some(b.root())));
+        out.extend(self.leaked.iter().map(|_| None));
+        out.extend(self.stuck.findings.iter().map(|f| Some(f.root())));
+        out
+    }
+
     /// Whether anything worth reporting was found.
     pub fn has_findings(&self) -> bool {
         !self.locks.is_empty() || !self.stuck.findings.is_empty()

@@ -23,11 +23,23 @@
 //! dump with no finding still says what its busiest goroutines are doing. Background loops
 //! waiting for input are neither.
 //!
-//! The other side of a wait (an [`Edge`]): for a `WaitGroup` or `Cond` waiter, the goroutines
-//! it started (`created by … in goroutine N`, Go 1.21+) or that run methods of the same
-//! object (the waiter's receiver, printed reliably); for a channel operation whose channel
-//! address is printed (Go ≤ 1.16: `runtime.chanrecv1(0xc…)`), the goroutines using that
-//! channel. Everything here is linear in the dump: one pass to group, then work per group.
+//! The other side of a wait (an [`Edge`]), for a `WaitGroup`, `Cond`, channel or `select`
+//! waiter, the first rule that finds anyone:
+//!
+//! | link | who | confidence |
+//! |---|---|---|
+//! | [`Link::Started`] | goroutines it started (`created by … in goroutine N`, Go 1.21+) | high for `WaitGroup`/`Cond`, medium for a channel |
+//! | [`Link::StartedHere`] | goroutines started by the function it waits in (`created by F`, any Go) | medium if one, else low |
+//! | [`Link::SameObject`] | goroutines running a method of the object it waits on (its receiver, printed reliably), in one of their first frames, not waiting for a lock | medium if one, low if a few, none for a crowd |
+//! | [`Link::SameType`] | for a `WaitGroup` only, when no object is printed: goroutines running a method of the type the waiter waits in, not waiting themselves in a `WaitGroup`, `Cond` or lock | medium if one, low if a few |
+//! | [`Link::SameChannel`] | for a channel whose address is printed (Go ≤ 1.16: `runtime.chanrecv1(0xc…)`), the goroutines using that channel | medium |
+//!
+//! A waiter whose other side waits in turn continues a chain ([`StuckWork::chain`]): the
+//! PLEG blocks sending to the sync loop, which blocks sending to a pod worker, which waits for
+//! a reply that does not come. Findings on one chain are one finding, named by the deepest
+//! goroutine, with the others counted behind it. Only edges of medium confidence or better
+//! count as someone waiting on a goroutine. Everything here is linear in the dump: one pass
+//! to group, one to find the other sides, then work per group.
 
 use hashbrown::{HashMap, HashSet};
 
@@ -80,10 +92,16 @@ fn hex<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
 pub enum Link {
     /// The waiter started it (`created by … in goroutine N`).
     Started,
+    /// It was started by the function the waiter waits in (`created by F`): the code that
+    /// waits made it (from this goroutine or an earlier call, the dump cannot tell).
+    StartedHere,
     /// It runs a method of the waiter's object (`value`).
     SameObject(#[serde(serialize_with = "hex")] u64),
     /// It operates on the same channel (`value`).
     SameChannel(#[serde(serialize_with = "hex")] u64),
+    /// It runs a method of the type whose method waits in `WaitGroup.Wait` (neither printed
+    /// the object): the workers that owe `Done` run the batch's code.
+    SameType,
 }
 
 /// One edge of the wait-for graph beyond locks: `from` waits (a `WaitGroup`, `Cond` or
@@ -123,6 +141,18 @@ pub struct Stuck {
     pub confidence: Confidence,
     /// How bad: for ordering (longer, more, serving requests, blocking others).
     pub severity: f64,
+    /// The chain past the first goroutine: who it waits on, who that one waits on, …; the
+    /// last is the goroutine the hang comes down to (empty: the first one is).
+    pub beyond: Vec<usize>,
+    /// Goroutines of other groups whose chains lead here, and that are not reported apart.
+    pub behind: Vec<usize>,
+}
+
+impl Stuck {
+    /// The goroutine the finding comes down to: the end of its chain.
+    pub fn root(&self) -> usize {
+        self.beyond.last().copied().unwrap_or(self.goroutines[0])
+    }
 }
 
 /// What [`find`] concludes.
@@ -141,6 +171,39 @@ impl StuckWork {
     pub fn waits_on(&self, g: usize) -> impl Iterator<Item = &Edge> {
         self.edges.iter().filter(move |e| e.from == g)
     }
+
+    /// The chain past `g` (see [`chain`]).
+    pub fn chain(&self, g: usize) -> Vec<usize> {
+        chain(&self.edges, g)
+    }
+}
+
+/// How long a chain is followed at most.
+const MAX_CHAIN: usize = 32;
+
+/// The best edge out of `g`: the surest, then the first found.
+fn best_edge(edges: &[Edge], g: usize) -> Option<&Edge> {
+    edges.iter().filter(|e| e.from == g).fold(None, |best: Option<&Edge>, e| match best {
+        Some(b) if b.confidence >= e.confidence => Some(b),
+        _ => Some(e),
+    })
+}
+
+/// The chain past `g`: the goroutine its wait is on (the best edge, of medium confidence or
+/// better), the one that one waits on, and so on, until a goroutine that waits on none, a
+/// loop, or [`MAX_CHAIN`] steps.
+pub fn chain(edges: &[Edge], g: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut at = g;
+    while out.len() < MAX_CHAIN {
+        let Some(e) = best_edge(edges, at).filter(|e| e.confidence >= Confidence::Medium) else { break };
+        if e.to == g || out.contains(&e.to) {
+            break;
+        }
+        out.push(e.to);
+        at = e.to;
+    }
+    out
 }
 
 /// Per function: what the stuck-work pass needs to know, from its name once.
@@ -223,13 +286,16 @@ pub fn find(d: &Dump, waits: &[Wait], entries: &Entries, skip: &[bool]) -> Stuck
     let mut sources: Vec<usize> = groups.iter().map(|(_, gs)| gs[0]).collect();
     sources.extend((0..n).filter(|&g| skip[g] && !waits[g].kind.is_lock()));
     let edges = other_sides(d, waits, &tr, &top, &sources);
+    // A low-confidence edge (one of a crowd at work on the same object) says nobody waits.
     let mut waited_on: HashMap<usize, usize> = HashMap::new();
-    for e in &edges {
+    for e in edges.iter().filter(|e| e.confidence >= Confidence::Medium) {
         *waited_on.entry(e.to).or_default() += 1;
     }
     let matcher = doing::Matcher::new(d);
     let mut findings = Vec::new();
     let mut notes = Vec::new();
+    // Groups neither stuck nor worth a note: their chains may still lead into a finding.
+    let mut quiet: Vec<Vec<usize>> = Vec::new();
     for ((kind, site), gs) in groups {
         let first = gs[0];
         let gr = &d.goroutines[first];
@@ -252,6 +318,7 @@ pub fn find(d: &Dump, waits: &[Wait], entries: &Entries, skip: &[bool]) -> Stuck
         };
         let verdict = gate(&facts);
         if verdict == Verdict::Idle {
+            quiet.push(gs);
             continue;
         }
         let (signals, confidence, severity) = weigh(&facts);
@@ -265,12 +332,15 @@ pub fn find(d: &Dump, waits: &[Wait], entries: &Entries, skip: &[bool]) -> Stuck
             signals,
             confidence,
             severity,
+            beyond: Vec::new(),
+            behind: Vec::new(),
         };
         match verdict {
             Verdict::Stuck => findings.push(s),
             _ => notes.push(s),
         }
     }
+    fold_chains(&edges, &mut findings, &mut notes, quiet);
     let order = |a: &Stuck, b: &Stuck| {
         b.confidence
             .cmp(&a.confidence)
@@ -281,6 +351,75 @@ pub fn find(d: &Dump, waits: &[Wait], entries: &Entries, skip: &[bool]) -> Stuck
     notes.sort_by(|a, b| b.severity.total_cmp(&a.severity).then(a.goroutines[0].cmp(&b.goroutines[0])));
     notes.truncate(MAX_NOTES);
     StuckWork { findings, notes, edges }
+}
+
+/// Puts the findings on one chain together. Each finding's chain is followed from its first
+/// goroutine; a finding (or note, or quiet group) whose chain reaches a goroutine of another
+/// finding is counted behind that finding instead of being reported apart, so the report
+/// names the deepest goroutine and says how many wait behind it.
+fn fold_chains(edges: &[Edge], findings: &mut Vec<Stuck>, notes: &mut Vec<Stuck>, quiet: Vec<Vec<usize>>) {
+    if edges.is_empty() || findings.is_empty() {
+        return;
+    }
+    let mut owner: HashMap<usize, usize> = HashMap::new();
+    for (i, f) in findings.iter_mut().enumerate() {
+        f.beyond = chain(edges, f.goroutines[0]);
+        for &g in &f.goroutines {
+            owner.insert(g, i);
+        }
+    }
+    // Where each finding folds to: the first other finding on its chain.
+    let into: Vec<Option<usize>> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f.beyond.iter().find_map(|g| owner.get(g).copied().filter(|&j| j != i)))
+        .collect();
+    // The end of the folding (a loop of findings waiting on each other stays where it is).
+    let target = |mut i: usize| {
+        for _ in 0..findings.len() {
+            match into[i] {
+                Some(j) => i = j,
+                None => return Some(i),
+            }
+        }
+        None
+    };
+    let targets: Vec<Option<usize>> = (0..findings.len()).map(target).collect();
+    let mut moved: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(t) = targets[i].filter(|&t| t != i) {
+            moved.push((t, f.goroutines.iter().chain(&f.behind).copied().collect()));
+        }
+    }
+    let joins = |gs: &[usize]| {
+        let end = chain(edges, gs[0]);
+        end.iter().find_map(|g| owner.get(g).copied()).and_then(|j| targets[j])
+    };
+    notes.retain(|n| match joins(&n.goroutines) {
+        Some(t) => {
+            moved.push((t, n.goroutines.clone()));
+            false
+        }
+        None => true,
+    });
+    for gs in quiet {
+        if let Some(t) = joins(&gs) {
+            moved.push((t, gs));
+        }
+    }
+    for (t, gs) in moved {
+        findings[t].behind.extend(gs);
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        targets[i - 1].is_none_or(|t| t == i - 1)
+    });
+    for f in findings.iter_mut() {
+        f.behind.sort_unstable();
+        f.behind.dedup();
+        f.severity += 3.0 * (f.behind.len() as f64).ln_1p();
+    }
 }
 
 /// Whether goroutine `g` serves a request: a server's dispatch frame with application code
@@ -318,46 +457,135 @@ fn lonely_channel(d: &Dump, tr: &[FuncTraits], g: usize, edges: &[Edge]) -> bool
 /// workers, and beyond a few the list says no more than its length.
 const MAX_EDGES: usize = 16;
 
-/// The other side of the `WaitGroup`, `Cond` and channel waits of `sources` (one goroutine
-/// per group, and the lock holders that wait in turn). `top` is each goroutine's innermost
-/// application frame (`u32::MAX`: none). Reads each goroutine's header and at most one
-/// frame's first word, so it stays linear.
+/// At most this many goroutines at work on a waiter's object are its candidates.
+const MAX_SAME_OBJECT: usize = 4;
+
+/// How many application frames of a goroutine are read for the object it is at work on: the
+/// sync loop that holds the kubelet passes it two frames below where it blocks.
+const OBJECT_FRAMES: usize = 6;
+
+/// Whether a wait is on another goroutine through a channel, `WaitGroup` or `Cond`.
+fn waits_for_goroutine(kind: WaitKind) -> bool {
+    matches!(kind, WaitKind::WaitGroup | WaitKind::Cond | WaitKind::ChanSend | WaitKind::ChanReceive | WaitKind::Select)
+}
+
+/// The other side of the waits of `sources` (one goroutine per group, and the lock holders
+/// that wait in turn), by the rules of the module's table, the first that finds anyone.
+/// `top` is each goroutine's innermost application frame (`u32::MAX`: none). One pass over
+/// the goroutines reads their header, `created by` and at most [`OBJECT_FRAMES`] first words,
+/// so it stays linear.
 fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources: &[usize]) -> Vec<Edge> {
     let mut edges = Vec::new();
-    let waiters: Vec<usize> =
-        sources.iter().copied().filter(|&g| matches!(waits[g].kind, WaitKind::WaitGroup | WaitKind::Cond)).collect();
-    let chan_waiters: Vec<(usize, u64)> = sources
+    let waiters: Vec<usize> = sources.iter().copied().filter(|&g| waits_for_goroutine(waits[g].kind)).collect();
+    if waiters.is_empty() {
+        return edges;
+    }
+    let chan_waiters: Vec<(usize, u64)> = waiters
         .iter()
         .copied()
         .filter(|&g| matches!(waits[g].kind, WaitKind::ChanSend | WaitKind::ChanReceive))
         .filter_map(|g| channel_of(d, tr, g).map(|c| (g, c)))
         .collect();
-    if waiters.is_empty() && chan_waiters.is_empty() {
-        return edges;
-    }
     let want_parents: HashSet<u64> = waiters.iter().filter_map(|&g| d.goroutines[g].id).collect();
+    // The function each waiter waits in: its innermost application frame.
+    let site_of = |g: usize| (top[g] != u32::MAX).then(|| d.site_at(top[g]).func);
+    let want_sites: HashSet<FuncId> = waiters.iter().filter_map(|&g| site_of(g)).collect();
     // The objects the waiters work on: their first application frame's receiver, printed
     // reliably.
     let objects: HashMap<usize, u64> = waiters.iter().filter_map(|&g| waits[g].owner.map(|o| (g, o))).collect();
     let want_values: HashSet<u64> = objects.values().copied().chain(chan_waiters.iter().map(|&(_, c)| c)).collect();
     let chans: HashSet<u64> = chan_waiters.iter().map(|&(_, c)| c).collect();
+    // The receiver types of the `WaitGroup` waiters' wait sites, numbered, and per function
+    // the number of its type when it is one of them (worked out once per function).
+    let mut wanted_types: Vec<(&str, &str)> = Vec::new();
+    for &w in &waiters {
+        if waits[w].kind == WaitKind::WaitGroup
+            && let Some(f) = site_of(w).map(|f| d.func(f))
+            && let Some(t) = f.receiver_type()
+            && !wanted_types.contains(&(f.package(), t))
+        {
+            wanted_types.push((f.package(), t));
+        }
+    }
+    // The types of the waiters' objects: only a method of the object's type takes it as its
+    // receiver, so only such frames are read for their first word.
+    let mut object_types: Vec<(&str, &str)> = Vec::new();
+    for &w in objects.keys() {
+        if let Some(f) = site_of(w).map(|f| d.func(f))
+            && let Some(t) = f.receiver_type()
+            && !object_types.contains(&(f.package(), t))
+        {
+            object_types.push((f.package(), t));
+        }
+    }
+    // Per function: the number of its type among `wanted_types` (`u32::MAX`: none), and
+    // whether its type is one of the objects' (worked out once per function).
+    let (mut type_of, mut object_func) = (vec![u32::MAX; d.funcs.len()], vec![false; d.funcs.len()]);
+    let mut any_typed = false;
+    if !wanted_types.is_empty() || !object_types.is_empty() {
+        for (i, f) in d.funcs.iter().enumerate() {
+            let Some(t) = f.receiver_type() else { continue };
+            let key = (f.package(), t);
+            if let Some(k) = wanted_types.iter().position(|&w| w == key) {
+                type_of[i] = k as u32;
+                any_typed = true;
+            }
+            if object_types.contains(&key) {
+                object_func[i] = true;
+                any_typed = true;
+            }
+        }
+    }
+    let mut typed: Vec<Vec<usize>> = vec![Vec::new(); wanted_types.len()];
     let mut children: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut made_by: HashMap<FuncId, Vec<usize>> = HashMap::new();
     let mut passing: HashMap<u64, Vec<usize>> = HashMap::new();
     for (g, gr) in d.goroutines.iter().enumerate() {
-        if let Some(p) = gr.created_by.as_ref().and_then(|c| c.parent).filter(|p| want_parents.contains(p)) {
-            children.entry(p).or_default().push(g);
-        }
-        if want_values.is_empty() {
+        // A goroutine without application code is the library's helper (net/http's
+        // background reader of a request's connection): it is on nobody's other side.
+        if top[g] == u32::MAX {
             continue;
         }
-        // The receiver of its innermost application frame: the object it is working on.
-        let at = top[g];
-        if at != u32::MAX
-            && d.func_at(at).receiver().is_some()
-            && d.frames[at as usize].may_print_reliable_word()
-            && let Some(w) = d.frame(at).first_word().filter(|w| !w.unreliable && want_values.contains(&w.value))
-        {
-            passing.entry(w.value).or_default().push(g);
+        if let Some(c) = gr.created_by.as_ref() {
+            if let Some(p) = c.parent.filter(|p| want_parents.contains(p)) {
+                children.entry(p).or_default().push(g);
+            }
+            let f = d.site(c.site).func;
+            if want_sites.contains(&f) {
+                made_by.entry(f).or_default().push(g);
+            }
+        }
+        if !any_typed {
+            continue;
+        }
+        // The receivers of its first application frames: the objects it is at work on, and
+        // their types.
+        let mut seen = 0;
+        for at in gr.frames.clone().skip_while(|&i| i != top[g]) {
+            if seen == OBJECT_FRAMES {
+                break;
+            }
+            let fid = d.site_at(at).func;
+            if !tr[fid.0 as usize].app {
+                continue;
+            }
+            seen += 1;
+            let t = type_of[fid.0 as usize];
+            if t != u32::MAX {
+                let list = &mut typed[t as usize];
+                if list.last() != Some(&g) {
+                    list.push(g);
+                }
+            }
+            if object_func[fid.0 as usize]
+                && d.frames[at as usize].may_print_reliable_word()
+                && let Some(w) = d.frame(at).first_word().filter(|w| !w.unreliable && want_values.contains(&w.value))
+            {
+                let list = passing.entry(w.value).or_default();
+                if list.last() != Some(&g) {
+                    list.push(g);
+                }
+            }
         }
         // The channel it is blocked on, if it is one of the waiters'.
         if !chans.is_empty()
@@ -368,29 +596,69 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
             passing.entry(c).or_default().push(g);
         }
     }
+    // Goroutines waiting alike (same kind, same place) are beside the waiter, not across.
+    let alike = |w: usize, g: usize| g == w || (waits[g].kind == waits[w].kind && site_of(g) == site_of(w));
     for &w in &waiters {
         let kind = waits[w].kind;
-        let mut linked: Vec<usize> = Vec::new();
+        let before = edges.len();
         if let Some(id) = d.goroutines[w].id {
+            // A `WaitGroup` or `Cond` waiter waits for the goroutines it started, nearly
+            // always; a channel waiter may be a loop that starts handlers and reads on.
+            let confidence = if matches!(kind, WaitKind::WaitGroup | WaitKind::Cond) {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
             for &c in children.get(&id).into_iter().flatten().take(MAX_EDGES) {
-                linked.push(c);
-                edges.push(Edge { from: w, to: c, kind, link: Link::Started, confidence: Confidence::High });
+                edges.push(Edge { from: w, to: c, kind, link: Link::Started, confidence });
             }
         }
-        if let Some(&o) = objects.get(&w) {
+        if edges.len() == before
+            && let Some(f) = site_of(w)
+        {
+            let made: Vec<usize> = made_by.get(&f).into_iter().flatten().copied().filter(|&g| !alike(w, g)).collect();
+            let confidence = if made.len() == 1 { Confidence::Medium } else { Confidence::Low };
+            for g in made.into_iter().take(MAX_EDGES) {
+                edges.push(Edge { from: w, to: g, kind, link: Link::StartedHere, confidence });
+            }
+        }
+        if edges.len() == before
+            && let Some(&o) = objects.get(&w)
+        {
+            // A goroutine waiting for a lock is not acting on the object: the lock finding
+            // covers it.
             let same: Vec<usize> = passing
                 .get(&o)
                 .into_iter()
                 .flatten()
                 .copied()
-                .filter(|&g| g != w && !linked.contains(&g) && waits[g].kind != kind)
+                .filter(|&g| !alike(w, g) && waits[g].kind != kind && !waits[g].kind.is_lock())
                 .collect();
-            // One goroutine at work on the object is a lead; a crowd of them is none.
+            // One goroutine at work on the object is a lead; a few are candidates; a crowd
+            // of them is none.
             let confidence = if same.len() == 1 { Confidence::Medium } else { Confidence::Low };
-            if same.len() <= MAX_EDGES {
+            if same.len() <= MAX_SAME_OBJECT {
                 for g in same {
                     edges.push(Edge { from: w, to: g, kind, link: Link::SameObject(o), confidence });
                 }
+            }
+        }
+    }
+    // Last, for a `WaitGroup` whose waiter and workers print no object: the workers run the
+    // code of the type that waits (`(*Batch).Wait` and `(*Batch).work`).
+    for &w in &waiters {
+        if waits[w].kind != WaitKind::WaitGroup || edges.iter().any(|e| e.from == w) {
+            continue;
+        }
+        let Some(t) = site_of(w).and_then(|f| type_of.get(f.0 as usize)).filter(|&&t| t != u32::MAX) else {
+            continue;
+        };
+        let busy = |g: usize| matches!(waits[g].kind, WaitKind::WaitGroup | WaitKind::Cond) || waits[g].kind.is_lock();
+        let same: Vec<usize> = typed[*t as usize].iter().copied().filter(|&g| !alike(w, g) && !busy(g)).collect();
+        let confidence = if same.len() == 1 { Confidence::Medium } else { Confidence::Low };
+        if same.len() <= MAX_SAME_OBJECT {
+            for g in same {
+                edges.push(Edge { from: w, to: g, kind: WaitKind::WaitGroup, link: Link::SameType, confidence });
             }
         }
     }
@@ -398,8 +666,13 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
         let kind = waits[w].kind;
         // Another sender on the same channel waits beside it; a receiver would have taken
         // the value: only goroutines in other states are the other side.
-        let other: Vec<usize> =
-            passing.get(&c).into_iter().flatten().copied().filter(|&g| g != w && waits[g].kind != kind).collect();
+        let other: Vec<usize> = passing
+            .get(&c)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&g| g != w && waits[g].kind != kind && !edges.iter().any(|e| e.from == w && e.to == g))
+            .collect();
         for g in other.into_iter().take(MAX_EDGES) {
             edges.push(Edge { from: w, to: g, kind, link: Link::SameChannel(c), confidence: Confidence::Medium });
         }

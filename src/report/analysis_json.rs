@@ -140,6 +140,12 @@ pub struct BlockerJson {
     pub in_deadlock: bool,
     /// The confidence of its best-held lock.
     pub confidence: &'static str,
+    /// The goroutine the finding comes down to: the end of the chain past it (`beyond`), or
+    /// itself.
+    pub root: Option<u64>,
+    /// The chain past it when it waits on other goroutines (a `WaitGroup`, a channel): ids,
+    /// each waiting on the next.
+    pub beyond: Vec<Option<u64>>,
     /// What it is doing, in words, as the headline says it (`deleting a directory tree:
     /// os.RemoveAll → unix.Unlinkat`, or what it waits in); `null` for running code holdup
     /// has no words for.
@@ -219,6 +225,8 @@ pub fn from_report(r: &Report) -> DumpAnalysis {
                 via: b.via.iter().map(|v| ViaJson { goroutine: v.goroutine.id, waits: lock_id(v.waits) }).collect(),
                 in_deadlock: b.in_deadlock,
                 confidence: b.confidence.as_str(),
+                root: b.root().id,
+                beyond: b.beyond.iter().map(|e| e.goroutine.id).collect(),
                 doing: crate::report::words::holder_doing(b),
                 work: b.doing.as_ref().map(|x| x.work),
             }

@@ -184,7 +184,24 @@ impl Text<'_> {
         // A guess is worded as one, in the headline and below it.
         let verb = words::holds_verb(conf);
         let headline = words::blocker_headline(r, b);
-        self.heading(w, n, "BLOCKING", Paint::Alarm, headline.parts())?;
+        // A holder whose own wait leads on is named after the goroutine the chain ends in.
+        let lead = b.beyond.last().map(stuck::root_lead);
+        let (who, doing, holds) = match lead {
+            // `… holds up goroutine 25 in releaseMounts (waiting …), which may hold …`
+            Some(_) => match &headline.doing {
+                Some(x) => (headline.who.clone(), Some(format!("{x},")), format!("which {}", headline.holds)),
+                None => (format!("{},", headline.who), None, format!("which {}", headline.holds)),
+            },
+            None => (headline.who.clone(), headline.doing.clone(), headline.holds.clone()),
+        };
+        let parts: Vec<&str> = lead
+            .as_deref()
+            .into_iter()
+            .chain([who.as_str()])
+            .chain(doing.as_deref())
+            .chain([holds.as_str(), headline.waits.as_str()])
+            .collect();
+        self.heading(w, n, "BLOCKING", Paint::Alarm, parts)?;
         writeln!(w, "   {}", fit(&format!("[{}] {}", visible(&state_text(&b.goroutine)), visible(&b.route)), 97))?;
         writeln!(w, "   its stack ({}):", words::confidence_phrase(conf))?;
         self.stack(w, &b.goroutine)?;
@@ -206,7 +223,11 @@ impl Text<'_> {
                 writeln!(w, "{}", self.s.paint(&text, Paint::Dim))?;
             }
         }
-        self.waits_on(w, &b.waits_on)?;
+        if b.beyond.is_empty() {
+            self.waits_on(w, &b.waits_on)?;
+        } else {
+            self.chain(w, b.goroutine.goroutine.id, &b.beyond)?;
+        }
         for via in &b.via {
             for &held in &via.holds {
                 let h = r.locks[held].holders.first().map_or("low", |h| h.confidence.as_str());
@@ -276,8 +297,13 @@ impl Text<'_> {
     }
 
     fn stuck(&self, w: &mut dyn Write, n: usize, s: &StuckFinding) -> io::Result<()> {
-        let what = format!("— {}", stuck::what(s));
-        self.heading(w, n, "STUCK", Paint::Alarm, [stuck::subject(s).as_str(), what.as_str()])?;
+        let lead = s.beyond.last().map(stuck::root_lead);
+        let (subject, what) = match lead {
+            Some(_) => (format!("{},", stuck::subject(s)), format!("which is {}", stuck::what(s))),
+            None => (stuck::subject(s), format!("— {}", stuck::what(s))),
+        };
+        let parts: Vec<&str> = lead.as_deref().into_iter().chain([subject.as_str(), what.as_str()]).collect();
+        self.heading(w, n, "STUCK", Paint::Alarm, parts)?;
         writeln!(w, "   stuck rather than idle ({} confidence):", s.confidence.as_str())?;
         for sig in &s.signals {
             writeln!(w, "{}", wrap(&format!("- {}", stuck::signal_text(sig)), 100, "     "))?;
@@ -287,7 +313,25 @@ impl Text<'_> {
         for e in s.waited_on_by.iter().take(5) {
             writeln!(w, "{}", wrap(&visible(&format!("waited on by {}", stuck::waiter_text(e))), 100, "   "))?;
         }
-        self.waits_on(w, &s.waits_on)
+        if s.behind > 0 {
+            writeln!(w, "{}", wrap(&stuck::behind_text(s.behind, &s.behind_ids), 100, "   "))?;
+        }
+        if s.beyond.is_empty() {
+            self.waits_on(w, &s.waits_on)
+        } else {
+            self.chain(w, s.goroutine.goroutine.id, &s.beyond)
+        }
+    }
+
+    /// A chain past a goroutine, hop by hop, down to the goroutine it comes to.
+    fn chain(&self, w: &mut dyn Write, from: Option<u64>, hops: &[EdgeInfo]) -> io::Result<()> {
+        writeln!(w, "   the chain:")?;
+        let mut at = from;
+        for e in hops {
+            writeln!(w, "{}", wrap(&format!("- {}", stuck::hop_text(at, e)), 100, "     "))?;
+            at = e.goroutine.id;
+        }
+        Ok(())
     }
 
     /// The other side of a goroutine's wait, when it is not a lock.

@@ -390,6 +390,27 @@ pub struct StuckFinding {
     pub waits_on: Vec<EdgeInfo>,
     /// Goroutines whose wait has one of these on its other side.
     pub waited_on_by: Vec<EdgeInfo>,
+    /// The chain past the first one, one hop per goroutine; the last is the goroutine the
+    /// finding comes down to. Empty: the first one is.
+    pub beyond: Vec<EdgeInfo>,
+    /// Goroutines of other groups whose waits lead here (through the chain), how many.
+    pub behind: usize,
+    /// Their ids, the first [`IDS_KEPT`].
+    pub behind_ids: Vec<Option<u64>>,
+}
+
+impl StuckFinding {
+    /// The goroutine the finding comes down to.
+    pub fn root(&self) -> GRef {
+        self.beyond.last().map_or(self.goroutine.goroutine, |e| e.goroutine)
+    }
+}
+
+impl BlockerInfo {
+    /// The goroutine the finding comes down to.
+    pub fn root(&self) -> GRef {
+        self.beyond.last().map_or(self.goroutine.goroutine, |e| e.goroutine)
+    }
 }
 
 /// What a goroutine is doing, resolved to names.
@@ -503,6 +524,9 @@ pub struct BlockerInfo {
     /// What it waits on in turn, when it waits in a `WaitGroup`, `Cond` or channel: the
     /// chain goes on past the locks.
     pub waits_on: Vec<EdgeInfo>,
+    /// The chain past it, one hop per goroutine (each waits on the next); the last is the
+    /// goroutine the finding comes down to, named first. Empty: it is that goroutine.
+    pub beyond: Vec<EdgeInfo>,
     /// What it is doing, when the table of [`crate::doing`] knows (`deleting a directory
     /// tree` in `os.RemoveAll` → `unix.Unlinkat`).
     pub doing: Option<DoingInfo>,
@@ -907,6 +931,7 @@ impl Builder<'_, '_> {
             confidence: best.unwrap_or(Confidence::Low),
             has_holder: best.is_some(),
             waits_on: a.stuck.waits_on(bl.goroutine).map(|e| self.edge_end(e.to, e)).collect(),
+            beyond: self.hops(bl.goroutine, &bl.beyond),
             doing: self.doing_of(bl.goroutine),
             waits_in: a.waits[bl.goroutine].kind,
             waiters: self.waiter_groups(&bl.blocked),
@@ -927,6 +952,19 @@ impl Builder<'_, '_> {
             inner: d.func_at(x.inner).full.clone(),
             outer: x.outer.map(|o| d.func_at(o).full.clone()),
         })
+    }
+
+    /// The hops of a chain from `from` through `beyond`, each as its edge's far end.
+    fn hops(&self, from: usize, beyond: &[usize]) -> Vec<EdgeInfo> {
+        let mut at = from;
+        let mut out = Vec::with_capacity(beyond.len());
+        for &next in beyond {
+            if let Some(e) = self.a.stuck.edges.iter().find(|e| e.from == at && e.to == next) {
+                out.push(self.edge_end(next, e));
+            }
+            at = next;
+        }
+        out
     }
 
     /// The end `g` of edge `e`.
@@ -972,6 +1010,9 @@ impl Builder<'_, '_> {
                 .filter(|e| st.goroutines.contains(&e.to))
                 .map(|e| self.edge_end(e.from, e))
                 .collect(),
+            beyond: self.hops(first, &st.beyond),
+            behind: st.behind.len(),
+            behind_ids: st.behind.iter().take(IDS_KEPT).map(|&g| d.goroutines[g].id).collect(),
         }
     }
 

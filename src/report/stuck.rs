@@ -38,6 +38,30 @@ pub fn subject(s: &StuckFinding) -> String {
     }
 }
 
+/// The goroutine a chain comes down to, as the first words of its finding's headline:
+/// `goroutine 27 [chan receive, 1 minutes] in main.(*plugin).Release holds up`.
+pub fn root_lead(e: &EdgeInfo) -> String {
+    let place = e.place.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
+    let what = e.doing.as_ref().map_or(String::new(), |x| format!(" ({})", doing_text(x)));
+    format!("goroutine {} [{}]{place}{what} holds up ", id_text(e.goroutine.id), state_text(&e.state, e.wait_minutes))
+}
+
+/// One hop of a chain, seen from the goroutine before it: `goroutine 25 waits (for other
+/// goroutines to finish) on goroutine 27, which it started (high confidence)`.
+pub fn hop_text(from: Option<u64>, e: &EdgeInfo) -> String {
+    format!("goroutine {} waits ({}) on {}", id_text(from), doing::wait_phrase(e.waits_on), edge_text(e))
+}
+
+/// Goroutines whose waits lead to a finding through its chain: `6 more goroutines wait
+/// behind it: 11, 25, 26, …`.
+pub fn behind_text(count: usize, ids: &[Option<u64>]) -> String {
+    let mut list: Vec<String> = ids.iter().map(|&i| id_text(i)).collect();
+    if count > ids.len() {
+        list.push("…".to_string());
+    }
+    format!("{count} more goroutine(s) wait behind it, through the chain: {}", list.join(", "))
+}
+
 /// One signal as a phrase.
 pub fn signal_text(sig: &Signal) -> String {
     match *sig {
@@ -64,8 +88,10 @@ pub fn signal_text(sig: &Signal) -> String {
 pub fn edge_text(e: &EdgeInfo) -> String {
     let how = match e.link {
         Link::Started => "which it started".to_string(),
+        Link::StartedHere => "which the function it waits in started".to_string(),
         Link::SameObject(v) => format!("which runs a method of the same object {v:#x}"),
         Link::SameChannel(v) => format!("which uses the same channel {v:#x}"),
+        Link::SameType => "which runs code of the same type".to_string(),
     };
     let place = e.place.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
     let what = e.doing.as_ref().map_or(String::new(), |x| format!(" — {}", doing_text(x)));
@@ -138,6 +164,14 @@ pub struct StuckJson {
     pub signals: Vec<String>,
     /// Ids of the goroutines on the other side of the first one's wait.
     pub waits_on_goroutines: Vec<u64>,
+    /// The goroutine the finding comes down to: the end of the chain past the first one.
+    pub root: Option<u64>,
+    /// The chain past the first one: ids, each waiting on the next.
+    pub beyond: Vec<Option<u64>>,
+    /// How many goroutines of other groups wait behind it through the chain.
+    pub behind: usize,
+    /// Their ids (the first 20).
+    pub behind_goroutines: Vec<u64>,
 }
 
 /// One edge beyond locks: a goroutine waiting (`waits_on`: `waitgroup`, `cond`, `chan-send`,
@@ -150,7 +184,7 @@ pub struct EdgeJson {
     pub to: Option<u64>,
     /// What `from` waits in.
     pub waits_on: &'static str,
-    /// `started`, `same-object` or `same-channel`.
+    /// `started`, `started-here`, `same-object`, `same-type` or `same-channel`.
     pub link: &'static str,
     /// The object or channel address, for `same-object` and `same-channel`.
     pub value: Option<String>,
@@ -174,6 +208,10 @@ pub fn stuck_json(s: &StuckFinding, kind: &'static str) -> StuckJson {
         severity: (s.severity * 100.0).round() / 100.0,
         signals: s.signals.iter().map(signal_text).collect(),
         waits_on_goroutines: s.waits_on.iter().filter_map(|e| e.goroutine.id).collect(),
+        root: s.root().id,
+        beyond: s.beyond.iter().map(|e| e.goroutine.id).collect(),
+        behind: s.behind,
+        behind_goroutines: s.behind_ids.iter().flatten().copied().collect(),
     }
 }
 
@@ -181,8 +219,10 @@ pub fn stuck_json(s: &StuckFinding, kind: &'static str) -> StuckJson {
 pub fn edge_json(e: &crate::report::model::EdgeRef) -> EdgeJson {
     let (link, value) = match e.link {
         Link::Started => ("started", None),
+        Link::StartedHere => ("started-here", None),
         Link::SameObject(v) => ("same-object", Some(format!("{v:#x}"))),
         Link::SameChannel(v) => ("same-channel", Some(format!("{v:#x}"))),
+        Link::SameType => ("same-type", None),
     };
     EdgeJson {
         from: e.from.id,
