@@ -136,7 +136,19 @@ impl Prefix {
     }
 
     /// Removes the prefix from a line; a line without it is returned unchanged.
+    ///
+    /// Inlined for the common case, a dump with no prefix: every line of the input passes
+    /// here, and a call per line cost 2% of a 100k-goroutine analysis.
+    #[inline]
     pub(super) fn strip<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        match self {
+            Prefix::None => line,
+            _ => self.strip_some(line),
+        }
+    }
+
+    #[inline(never)]
+    fn strip_some<'a>(&self, line: &'a [u8]) -> &'a [u8] {
         match self {
             Prefix::None => line,
             Prefix::Indent(n) => {
