@@ -493,7 +493,11 @@ pub fn findings(a: &Analysis<'_>, s: &Settings) -> Vec<Finding> {
         let longest = b.longest_wait.map_or(String::new(), |m| format!("; the longest for {m}+ min"));
         let gr = &d.goroutines[b.goroutine];
         // The table's words only: the state, which says what it waits in, is in `who`.
-        let doing = matcher.get_or_init(|| crate::doing::Matcher::new(d)).of(d, gr).map(|x| x.describe(d));
+        let at = key_func(d, b.goroutine, hint).map(|f| f.full.as_str());
+        let doing = matcher.get_or_init(|| crate::doing::Matcher::new(d)).of(d, gr).map(|x| {
+            let outer = x.outer.map(|o| d.func_at(o).full.as_str());
+            words::doing_at(x.phrase, outer, &d.func_at(x.inner).full, at)
+        });
         let who = describe(d, b.goroutine, hint);
         let who = match doing {
             Some(x) => format!("{}, {x})", who.strip_suffix(')').unwrap_or(&who)),

@@ -153,6 +153,13 @@ pub fn doing_words(phrase: &str, outer: Option<&str>, inner: &str) -> String {
     }
 }
 
+/// [`doing_words`] for a sentence that already names the goroutine's place `at` (full
+/// name): the words alone when the work is done in that very function (`in mount.mount
+/// (mounting a file system)`, not `… (mounting a file system: mount.mount)`).
+pub fn doing_at(phrase: &str, outer: Option<&str>, inner: &str, at: Option<&str>) -> String {
+    if outer.is_none() && at == Some(inner) { phrase.to_string() } else { doing_words(phrase, outer, inner) }
+}
+
 /// [`doing_words`] of a report's [`DoingInfo`].
 pub fn doing_text(x: &DoingInfo) -> String {
     doing_words(x.phrase, x.outer.as_deref(), &x.inner)
@@ -163,7 +170,7 @@ pub fn doing_text(x: &DoingInfo) -> String {
 /// know (its state is shown with its stack).
 pub fn holder_doing(b: &BlockerInfo) -> Option<String> {
     match (&b.doing, b.waits_in) {
-        (Some(x), _) => Some(doing_text(x)),
+        (Some(x), _) => Some(doing_at(x.phrase, x.outer.as_deref(), &x.inner, b.at.as_deref())),
         (None, WaitKind::Running | WaitKind::Runnable | WaitKind::Other) => None,
         (None, k) => Some(crate::doing::wait_phrase(k).to_string()),
     }
@@ -249,4 +256,34 @@ pub fn abbreviate_ids(ids: &[Option<u64>], members: usize, show: usize) -> Strin
         s.push(format!("… ({members} in all)"));
     }
     s.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_work_names_its_path_unless_the_sentence_already_does() {
+        let (outer, inner) = (Some("os.RemoveAll"), "golang.org/x/sys/unix.Unlinkat");
+        let at = Some("example.com/v/local.(*Root).Remove");
+        assert_eq!(
+            doing_at("deleting a directory tree", outer, inner, at),
+            "deleting a directory tree: os.RemoveAll → unix.Unlinkat"
+        );
+        let mount = "example.com/pkg/mount.mount";
+        assert_eq!(doing_at("mounting a file system", None, mount, Some(mount)), "mounting a file system");
+        assert_eq!(doing_at("mounting a file system", None, mount, at), "mounting a file system: mount.mount");
+    }
+
+    #[test]
+    fn one_waiter_is_named_by_its_operation_without_a_count() {
+        let by = |pairs: &[(&str, usize)]| pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect();
+        assert_eq!(waiting(1, &by(&[("Containers", 1)]), 4), "1 goroutine waits: Containers");
+        assert_eq!(
+            waiting(40, &by(&[("Cleanup", 10), ("ContainerCreate", 30)]), 4),
+            "40 goroutines wait: 30 ContainerCreate, 10 Cleanup"
+        );
+        assert_eq!(waiting(6, &by(&[("a", 1), ("b", 2), ("c", 3)]), 2), "6 goroutines wait: 3 c, 2 b, 1 more");
+        assert_eq!(waiting(2, &BTreeMap::new(), 4), "2 goroutines wait");
+    }
 }
