@@ -100,7 +100,8 @@ pub fn analyze(d: &Dump) -> Analysis<'_> {
     );
     // A weakly supported best candidate is no holder: the graph, the blockers and the
     // deadlocks are built from claims only.
-    let (holders, candidates) = infer::split_claims(d, &locks, ranked);
+    let (mut holders, mut candidates) = infer::split_claims(d, &locks, ranked);
+    infer::claim_waiting_on_own_work(d, &waits, &mut holders, &mut candidates);
     let graph = WaitGraph::build(&locks, &holders);
     let deadlocks: Vec<Deadlock> =
         graph.cycles().into_iter().map(|(goroutines, locks)| Deadlock { goroutines, locks }).collect();

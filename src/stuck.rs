@@ -28,8 +28,8 @@
 //!
 //! | link | who | confidence |
 //! |---|---|---|
-//! | [`Link::Started`] | goroutines it started (`created by … in goroutine N`, Go 1.21+) | high for `WaitGroup`/`Cond`, medium for a channel |
-//! | [`Link::StartedHere`] | goroutines started by the function it waits in (`created by F`, any Go) | medium if one, else low |
+//! | [`Link::Started`] | goroutines it started (`created by … in goroutine N`, Go 1.21+) | high for `WaitGroup`/`Cond`, medium for a send, low for a receive or `select` (event loops start handlers) |
+//! | [`Link::StartedHere`] | goroutines started by the function it waits in (`created by F`, any Go) | medium if one (low for a receive or `select`), else low |
 //! | [`Link::SameObject`] | goroutines running a method of the object it waits on (its receiver, printed reliably), in one of their first frames, not waiting for a lock | medium if one, low if a few, none for a crowd |
 //! | [`Link::SameType`] | for a `WaitGroup` only, when no object is printed: goroutines running a method of the type the waiter waits in, not waiting themselves in a `WaitGroup`, `Cond` or lock | medium if one, low if a few |
 //! | [`Link::SameChannel`] | for a channel whose address is printed (Go ≤ 1.16: `runtime.chanrecv1(0xc…)`), the goroutines using that channel | medium |
@@ -603,11 +603,12 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
         let before = edges.len();
         if let Some(id) = d.goroutines[w].id {
             // A `WaitGroup` or `Cond` waiter waits for the goroutines it started, nearly
-            // always; a channel waiter may be a loop that starts handlers and reads on.
-            let confidence = if matches!(kind, WaitKind::WaitGroup | WaitKind::Cond) {
-                Confidence::High
-            } else {
-                Confidence::Medium
+            // always; a sender, often (it made the worker it hands work to); a receiver may
+            // be a loop that starts handlers and reads on (an event loop).
+            let confidence = match kind {
+                WaitKind::WaitGroup | WaitKind::Cond => Confidence::High,
+                WaitKind::ChanSend => Confidence::Medium,
+                _ => Confidence::Low,
             };
             for &c in children.get(&id).into_iter().flatten().take(MAX_EDGES) {
                 edges.push(Edge { from: w, to: c, kind, link: Link::Started, confidence });
@@ -617,7 +618,8 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
             && let Some(f) = site_of(w)
         {
             let made: Vec<usize> = made_by.get(&f).into_iter().flatten().copied().filter(|&g| !alike(w, g)).collect();
-            let confidence = if made.len() == 1 { Confidence::Medium } else { Confidence::Low };
+            let receives = matches!(kind, WaitKind::ChanReceive | WaitKind::Select);
+            let confidence = if made.len() == 1 && !receives { Confidence::Medium } else { Confidence::Low };
             for g in made.into_iter().take(MAX_EDGES) {
                 edges.push(Edge { from: w, to: g, kind, link: Link::StartedHere, confidence });
             }

@@ -49,7 +49,10 @@ use crate::locks::Lock;
 use crate::model::{Dump, FuncId};
 use crate::waits::{Wait, WaitKind};
 
-pub use rank::{Confidence, MAX_CANDIDATES, MEDIUM_SCORE, MIN_SCORE, is_claim, split_claims, writes_the_dump};
+pub use rank::{
+    Confidence, MAX_CANDIDATES, MEDIUM_SCORE, MIN_SCORE, claim_waiting_on_own_work, is_claim, split_claims,
+    writes_the_dump,
+};
 
 /// One candidate holder of a lock.
 #[derive(Debug, Clone)]
@@ -133,6 +136,14 @@ pub enum Evidence {
         minutes: u32,
         /// The longest waiter's.
         longest: u32,
+    },
+    /// It waits in a `WaitGroup` or `Cond` for `count` live goroutines that its own code
+    /// started (`created by` its wait site, or `in goroutine` it), while others wait for the
+    /// lock: the one candidate of a lock without other evidence that waits on work of its own
+    /// rather than for input, and is claimed on it at low confidence.
+    WaitsOnItsOwn {
+        /// How many goroutines it started are alive.
+        count: usize,
     },
     /// It waited `minutes`, at least as long as the longest waiter (`longest`).
     Longer {

@@ -332,3 +332,60 @@ pub fn split_claims(
     }
     (holders, candidates)
 }
+
+/// For a lock without a holder: when exactly one of its candidates waits in a `WaitGroup` or
+/// `Cond` for goroutines its own code started and that are still alive (`created by` the
+/// function it waits in, or `in goroutine` it), it is claimed, at low confidence, with
+/// [`Evidence::WaitsOnItsOwn`]. The other candidates of such a lock are idle loops or code
+/// of the lock's type waiting for input; a holder that waits for workers it started is how
+/// `StateChanged` kept the container lock while a mount release never returned. Only locks
+/// without a holder and with such a candidate cost a pass over the goroutines.
+pub fn claim_waiting_on_own_work(
+    d: &crate::model::Dump,
+    waits: &[Wait],
+    holders: &mut [Vec<Holder>],
+    candidates: &mut [Vec<Holder>],
+) {
+    use crate::waits::WaitKind;
+    let waits_on_others = |g: usize| matches!(waits[g].kind, WaitKind::WaitGroup | WaitKind::Cond);
+    let wanted: Vec<usize> = (0..holders.len())
+        .filter(|&l| holders[l].is_empty())
+        .flat_map(|l| candidates[l].iter().map(|h| h.goroutine))
+        .filter(|&g| waits_on_others(g))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    // Per wanted candidate: its id and the function it waits in; then one pass counts the
+    // live goroutines each started.
+    let keys: Vec<(usize, Option<u64>, Option<FuncId>)> =
+        wanted.iter().map(|&g| (g, d.goroutines[g].id, waits[g].site.map(|i| d.site_at(i).func))).collect();
+    let mut started = vec![0usize; keys.len()];
+    for gr in &d.goroutines {
+        let Some(c) = gr.created_by.as_ref() else { continue };
+        let by = d.site(c.site).func;
+        for (k, &(_, id, site)) in keys.iter().enumerate() {
+            if (c.parent.is_some() && c.parent == id) || (c.parent.is_none() && Some(by) == site) {
+                started[k] += 1;
+            }
+        }
+    }
+    for l in 0..holders.len() {
+        if !holders[l].is_empty() {
+            continue;
+        }
+        let own: Vec<(usize, usize)> = candidates[l]
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                let k = keys.iter().position(|&(g, _, _)| g == h.goroutine)?;
+                (started[k] > 0).then_some((i, started[k]))
+            })
+            .collect();
+        let [(i, count)] = own[..] else { continue };
+        let mut h = candidates[l].remove(i);
+        h.confidence = Confidence::Low;
+        h.evidence.push(Evidence::WaitsOnItsOwn { count });
+        holders[l] = std::iter::once(h).chain(candidates[l].drain(..)).collect();
+    }
+}

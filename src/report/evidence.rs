@@ -72,6 +72,10 @@ pub fn text(e: &Evidence) -> String {
                 "it has been blocked {minutes} minutes, as long as the waiters ({longest}): it stalled when they began to wait"
             )
         }
+        Evidence::WaitsOnItsOwn { count } => format!(
+            "it waits for {count} goroutine(s) its own code started, which have not finished, while others wait: \
+             the only candidate waiting on work rather than for input"
+        ),
         Evidence::Longer { minutes, longest } => {
             format!("blocked {minutes} minutes, at least as long as the longest waiter ({longest})")
         }

@@ -283,6 +283,11 @@ pub enum Evidence {
         /// The longest waiter's.
         longest: u32,
     },
+    /// It waits in a `WaitGroup` or `Cond` for `count` live goroutines its own code started.
+    WaitsOnItsOwn {
+        /// How many.
+        count: usize,
+    },
     /// It waited `minutes`, at least as long as the longest waiter (`longest`).
     Longer {
         /// Its wait.
@@ -338,6 +343,7 @@ impl Evidence {
             infer::Evidence::State { kind } => Evidence::State { state: d.state(&d.goroutines[g]).to_string(), kind },
             infer::Evidence::Nested => Evidence::Nested,
             infer::Evidence::SameTime { minutes, longest } => Evidence::SameTime { minutes, longest },
+            infer::Evidence::WaitsOnItsOwn { count } => Evidence::WaitsOnItsOwn { count },
             infer::Evidence::Longer { minutes, longest } => Evidence::Longer { minutes, longest },
             infer::Evidence::Shorter { minutes, longest } => Evidence::Shorter { minutes, longest },
         }
