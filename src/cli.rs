@@ -79,7 +79,7 @@ pub struct Cli {
     #[arg(value_name = "FILE")]
     files: Vec<String>,
 
-    /// Output format of the default command, as for `holdup analyze`: text, json or dot.
+    /// Output format of the default command, as for `holdup analyze`.
     #[arg(long, value_enum)]
     format: Option<AnalyzeFormat>,
 
@@ -141,9 +141,8 @@ struct AnalyzeArgs {
     /// Dump files ('-' for stdin), or http:// URLs (`http://127.0.0.1:6060/debug/pprof/goroutine?debug=2`).
     #[arg(value_name = "FILE|URL", required = true)]
     files: Vec<String>,
-    /// Output format: text for people; html (one self-contained page: findings, the graph, a
-    /// flame graph, the goroutines); markdown (to paste into an issue); json (schema
-    /// holdup.analysis/v1, see README); dot or svg (the wait-for graph).
+    /// Output format: text for people, html or markdown to share, json for programs, dot or
+    /// svg for the wait-for graph.
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Text)]
     format: AnalyzeFormat,
     /// Write the output to FILE instead of standard output.
@@ -188,12 +187,17 @@ struct GraphArgs {
 /// Output formats of `analyze` (and `capture`).
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnalyzeFormat {
-    /// For people.
+    /// For people, in a terminal.
     Text,
+    /// For programs: schema holdup.analysis/v1 (see README).
     Json,
+    /// The wait-for graph, for Graphviz.
     Dot,
+    /// The wait-for graph, drawn.
     Svg,
+    /// One self-contained page: findings, graph, flame graph, goroutines.
     Html,
+    /// To paste into an issue.
     Markdown,
 }
 
