@@ -28,7 +28,7 @@
 //!
 //! | link | who | confidence |
 //! |---|---|---|
-//! | [`Link::Started`] | goroutines it started (`created by … in goroutine N`, Go 1.21+) | high for `WaitGroup`/`Cond`, medium for a send, low for a receive or `select` (event loops start handlers) |
+//! | [`Link::Started`] | goroutines it started (`created by … in goroutine N`, Go 1.21+) | high for `WaitGroup`/`Cond`, medium for a send, low for a receive or `select` (event loops start handlers), none for one that started more than a few |
 //! | [`Link::StartedHere`] | goroutines started by the function it waits in (`created by F`, any Go) | medium if one (low for a receive or `select`), else low |
 //! | [`Link::SameObject`] | goroutines running a method of the object it waits on (its receiver, printed reliably), in one of their first frames, not waiting for a lock | medium if one, low if a few, none for a crowd |
 //! | [`Link::SameType`] | for a `WaitGroup` only, when no object is printed: goroutines running a method of the type the waiter waits in, not waiting themselves in a `WaitGroup`, `Cond` or lock | medium if one, low if a few |
@@ -610,8 +610,13 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
                 WaitKind::ChanSend => Confidence::Medium,
                 _ => Confidence::Low,
             };
-            for &c in children.get(&id).into_iter().flatten().take(MAX_EDGES) {
-                edges.push(Edge { from: w, to: c, kind, link: Link::Started, confidence });
+            let started = children.get(&id).map_or(&[][..], |v| &v[..]);
+            // A receiver that started more than a few live goroutines is a loop handing out
+            // work, not waiting for any of them.
+            if confidence != Confidence::Low || started.len() <= MAX_SAME_OBJECT {
+                for &c in started.iter().take(MAX_EDGES) {
+                    edges.push(Edge { from: w, to: c, kind, link: Link::Started, confidence });
+                }
             }
         }
         if edges.len() == before
@@ -620,6 +625,7 @@ fn other_sides(d: &Dump, waits: &[Wait], tr: &[FuncTraits], top: &[u32], sources
             let made: Vec<usize> = made_by.get(&f).into_iter().flatten().copied().filter(|&g| !alike(w, g)).collect();
             let receives = matches!(kind, WaitKind::ChanReceive | WaitKind::Select);
             let confidence = if made.len() == 1 && !receives { Confidence::Medium } else { Confidence::Low };
+            let made = if receives && made.len() > MAX_SAME_OBJECT { Vec::new() } else { made };
             for g in made.into_iter().take(MAX_EDGES) {
                 edges.push(Edge { from: w, to: g, kind, link: Link::StartedHere, confidence });
             }
@@ -933,5 +939,29 @@ created by example.com/d.(*Daemon).StateChanged in goroutine 5\n\t/d/monitor.go:
         // The worker is waited on, and in a FIFO open: stuck, and named first.
         assert_eq!(st.findings[0].goroutines, vec![1]);
         assert!(st.findings[0].signals.contains(&Signal::WaitedOn(1)));
+    }
+
+    #[test]
+    fn a_loop_that_hands_out_work_waits_on_none_of_its_workers() {
+        // Go 1.21+: the event loop receives and starts a handler per event; its handlers are
+        // not what it waits for.
+        let mut text = String::from(
+            "goroutine 5 [chan receive, 30 minutes]:\nexample.com/d.(*Daemon).ProcessEvents(0xc000100000)\n\t/d/e.go:10 +0x1\n\n",
+        );
+        for id in 20..26 {
+            text += &format!(
+                "goroutine {id} [select, 30 minutes]:\nexample.com/d.(*Daemon).handle(0xc000100000)\n\t/d/e.go:30 +0x1\n\
+created by example.com/d.(*Daemon).ProcessEvents in goroutine 5\n\t/d/e.go:12 +0x1\n\n"
+            );
+        }
+        let (_, st) = findings(&text);
+        assert_eq!(st.waits_on(0).count(), 0, "{:?}", st.edges);
+        // With one handler alive the edge is kept, at low confidence: it counts for no chain.
+        let one = text.split("goroutine 21 ").next().unwrap().to_string();
+        let (_, st) = findings(&one);
+        let e: Vec<&Edge> = st.waits_on(0).collect();
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].link, e[0].confidence), (Link::Started, Confidence::Low));
+        assert!(chain(&st.edges, 0).is_empty());
     }
 }

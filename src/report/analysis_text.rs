@@ -281,8 +281,8 @@ impl Text<'_> {
 
     fn no_holder(&self, w: &mut dyn Write, n: usize, f: &NoHolderFinding) -> io::Result<()> {
         let lock = &self.r.locks[f.lock];
-        let (what, waits) = words::no_holder_headline(self.r, f);
-        self.heading(w, n, "NO HOLDER", Paint::Caution, [what.as_str(), waits.as_str()])?;
+        let parts = words::no_holder_headline(self.r, f);
+        self.heading(w, n, "NO HOLDER", Paint::Caution, parts.iter().map(String::as_str))?;
         writeln!(w, "{}", wrap(words::NO_HOLDER, 100, "   "))?;
         if !lock.candidates.is_empty() {
             writeln!(w, "   candidates, on weak evidence (not a finding):")?;

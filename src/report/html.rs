@@ -396,12 +396,11 @@ fn deadlock(s: &mut String, r: &Report, k: usize, n: usize, c: &DeadlockFinding)
 
 fn no_holder(s: &mut String, r: &Report, k: usize, n: usize, f: &NoHolderFinding) {
     let lock = &r.locks[f.lock];
-    let (what, waits) = words::no_holder_headline(r, f);
+    let headline = words::no_holder_headline(r, f).join(" ");
     let _ = write!(
         s,
-        "<article class=\"finding noholder\" id=\"finding-{k}-{n}\"><h2><span class=\"num\">{n}.</span><span class=\"tag\">NO HOLDER</span>{} {}</h2><p>{}</p>",
-        esc(&what),
-        esc(&waits),
+        "<article class=\"finding noholder\" id=\"finding-{k}-{n}\"><h2><span class=\"num\">{n}.</span><span class=\"tag\">NO HOLDER</span>{}</h2><p>{}</p>",
+        esc(&headline),
         esc(words::NO_HOLDER)
     );
     waiters(s, &format!("{} goroutine(s) wait", lock.waiters.len()), f.waiters.as_ref());

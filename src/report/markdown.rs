@@ -243,8 +243,8 @@ fn stuck(w: &mut dyn Write, n: usize, f: &crate::report::model::StuckFinding) ->
 
 fn no_holder(w: &mut dyn Write, r: &Report, n: usize, f: &NoHolderFinding) -> io::Result<()> {
     let lock = &r.locks[f.lock];
-    let (what, waits) = words::no_holder_headline(r, f);
-    writeln!(w, "#### {n}. 🟡 NO HOLDER: {} {}\n", text(&what), text(&waits))?;
+    let headline = words::no_holder_headline(r, f).join(" ");
+    writeln!(w, "#### {n}. 🟡 NO HOLDER: {}\n", text(&headline))?;
     writeln!(w, "{}\n", text(words::NO_HOLDER))?;
     waiters(w, &format!("{} goroutine(s) wait", lock.waiters.len()), f.waiters.as_ref())
 }

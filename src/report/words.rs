@@ -237,16 +237,18 @@ pub fn blocker_headline(r: &Report, b: &BlockerInfo) -> Headline {
     }
 }
 
-/// The headline of a lock without a holder: `L3 mutex 0xc… waited for in
-/// service.(*VolumeStore).Get — 12 goroutines wait: 8 Get, 4 List; the longest for 30+
-/// minutes` (the lock, then who waits).
-pub fn no_holder_headline(r: &Report, f: &NoHolderFinding) -> (String, String) {
+/// The headline of a lock without a holder, in its parts (the lock, who waits, how long):
+/// `L3 mutex 0xc… waited for in service.(*VolumeStore).Get` `— 12 goroutines wait: 8 Get, 4
+/// List;` `the longest for 30+ minutes`.
+pub fn no_holder_headline(r: &Report, f: &NoHolderFinding) -> Vec<String> {
     let lock = &r.locks[f.lock];
-    let longest = f.longest_wait.map_or(String::new(), |m| format!("; the longest for {m}+ minutes"));
-    (
-        format!("{} {}", lock.id, describe_lock(lock)),
-        format!("— {}{longest}", waiting(lock.waiters.len(), &f.by_operation, HEADLINE_OPERATIONS)),
-    )
+    let waits = format!("— {}", waiting(lock.waiters.len(), &f.by_operation, HEADLINE_OPERATIONS));
+    let mut parts = vec![format!("{} {}", lock.id, describe_lock(lock))];
+    match f.longest_wait {
+        Some(m) => parts.extend([format!("{waits};"), format!("the longest for {m}+ minutes")]),
+        None => parts.push(waits),
+    }
+    parts
 }
 
 /// The first `show` of a group's ids, then how many records it has in all.
