@@ -111,28 +111,7 @@ pub fn parse_minutes(s: &str) -> Result<u32, String> {
 
 /// The wait kinds `--state` accepts besides the header's state text.
 pub fn kind_names() -> Vec<&'static str> {
-    use WaitKind::*;
-    let kinds = [
-        Mutex,
-        RwRead,
-        RwWrite,
-        WaitGroup,
-        Cond,
-        ChanSend,
-        ChanReceive,
-        ChanSendNil,
-        ChanReceiveNil,
-        Select,
-        SelectNoCases,
-        IoWait,
-        Syscall,
-        Sleep,
-        Semacquire,
-        Running,
-        Runnable,
-        Other,
-    ];
-    let mut v: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let mut v: Vec<&str> = WaitKind::ALL.iter().map(|k| k.as_str()).collect();
     v.insert(1, "rwmutex");
     v
 }

@@ -78,6 +78,29 @@ pub enum WaitKind {
 }
 
 impl WaitKind {
+    /// Every kind, in the order `--help` and error messages list them. A new variant goes
+    /// here too: the test `all_lists_every_kind_once` stops compiling until it is.
+    pub const ALL: [WaitKind; 18] = [
+        WaitKind::Mutex,
+        WaitKind::RwRead,
+        WaitKind::RwWrite,
+        WaitKind::WaitGroup,
+        WaitKind::Cond,
+        WaitKind::ChanSend,
+        WaitKind::ChanReceive,
+        WaitKind::ChanSendNil,
+        WaitKind::ChanReceiveNil,
+        WaitKind::Select,
+        WaitKind::SelectNoCases,
+        WaitKind::IoWait,
+        WaitKind::Syscall,
+        WaitKind::Sleep,
+        WaitKind::Semacquire,
+        WaitKind::Running,
+        WaitKind::Runnable,
+        WaitKind::Other,
+    ];
+
     /// The stable name used in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -361,6 +384,34 @@ pub fn site_func(d: &Dump, w: &Wait) -> Option<FuncId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_kind_once() {
+        // An exhaustive match: a new variant breaks the build here until ALL lists it.
+        let position = |k: WaitKind| match k {
+            WaitKind::Mutex => 0,
+            WaitKind::RwRead => 1,
+            WaitKind::RwWrite => 2,
+            WaitKind::WaitGroup => 3,
+            WaitKind::Cond => 4,
+            WaitKind::ChanSend => 5,
+            WaitKind::ChanReceive => 6,
+            WaitKind::ChanSendNil => 7,
+            WaitKind::ChanReceiveNil => 8,
+            WaitKind::Select => 9,
+            WaitKind::SelectNoCases => 10,
+            WaitKind::IoWait => 11,
+            WaitKind::Syscall => 12,
+            WaitKind::Sleep => 13,
+            WaitKind::Semacquire => 14,
+            WaitKind::Running => 15,
+            WaitKind::Runnable => 16,
+            WaitKind::Other => 17,
+        };
+        for (i, &k) in WaitKind::ALL.iter().enumerate() {
+            assert_eq!(position(k), i, "{k:?}");
+        }
+    }
 
     fn one(text: &str) -> (Dump, Wait) {
         let d = crate::read_dumps(text.as_bytes(), "t").unwrap().remove(0);
