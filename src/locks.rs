@@ -31,6 +31,83 @@ impl LockKind {
     }
 }
 
+/// The kind of object a goroutine waits on, in general: a lock finding's `mutex` or
+/// `rwmutex`, and for the waits beyond locks the channel, `WaitGroup`, `Cond`, semaphore,
+/// system call, I/O readiness or timer. Evidence and edges are keyed by it in the JSON
+/// (`object`), so that a reader can tell a lock wait from a channel wait without knowing
+/// every wait reason Go prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// A `sync.Mutex`.
+    Mutex,
+    /// A `sync.RWMutex`, read or write.
+    RwMutex,
+    /// A channel: send, receive, `select` (nil channels and `select {}` included).
+    Channel,
+    /// A `sync.WaitGroup`.
+    WaitGroup,
+    /// A `sync.Cond`.
+    Cond,
+    /// A runtime semaphore outside the known `sync` types.
+    Semaphore,
+    /// A system call.
+    Syscall,
+    /// Network or file readiness (`IO wait`).
+    Io,
+    /// A timer (`time.Sleep`).
+    Timer,
+    /// Nothing: running, runnable, or a wait of the runtime's own.
+    None,
+}
+
+impl ObjectKind {
+    /// The object a wait of kind `k` is on.
+    pub fn of(k: WaitKind) -> Self {
+        match k {
+            WaitKind::Mutex => ObjectKind::Mutex,
+            WaitKind::RwRead | WaitKind::RwWrite => ObjectKind::RwMutex,
+            WaitKind::ChanSend
+            | WaitKind::ChanReceive
+            | WaitKind::ChanSendNil
+            | WaitKind::ChanReceiveNil
+            | WaitKind::Select
+            | WaitKind::SelectNoCases => ObjectKind::Channel,
+            WaitKind::WaitGroup => ObjectKind::WaitGroup,
+            WaitKind::Cond => ObjectKind::Cond,
+            WaitKind::Semacquire => ObjectKind::Semaphore,
+            WaitKind::Syscall => ObjectKind::Syscall,
+            WaitKind::IoWait => ObjectKind::Io,
+            WaitKind::Sleep => ObjectKind::Timer,
+            WaitKind::Running | WaitKind::Runnable | WaitKind::Other => ObjectKind::None,
+        }
+    }
+
+    /// The stable name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Mutex => "mutex",
+            ObjectKind::RwMutex => "rwmutex",
+            ObjectKind::Channel => "channel",
+            ObjectKind::WaitGroup => "waitgroup",
+            ObjectKind::Cond => "cond",
+            ObjectKind::Semaphore => "semaphore",
+            ObjectKind::Syscall => "syscall",
+            ObjectKind::Io => "io",
+            ObjectKind::Timer => "timer",
+            ObjectKind::None => "none",
+        }
+    }
+}
+
+impl From<LockKind> for ObjectKind {
+    fn from(k: LockKind) -> Self {
+        match k {
+            LockKind::Mutex => ObjectKind::Mutex,
+            LockKind::RwMutex => ObjectKind::RwMutex,
+        }
+    }
+}
+
 /// Whether a waiter wants to read or write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {

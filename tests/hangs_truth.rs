@@ -8,7 +8,8 @@
 //! - **waitgroup / channel / syscall / remote** (`waits_on` of the `hangs` truths, and the
 //!   `WaitGroup` waiter of `waitkinds` with the workers that owe `Done`): per
 //!   wait (goroutines waiting alike on one object count once), the edges beyond locks of
-//!   its goroutines: right when one reaches a true other side (or, for a wait on something
+//!   its goroutines that name the right kind of object ([`holdup::locks::ObjectKind`]: a
+//!   `select` is on a channel): right when one reaches a true other side (or, for a wait on something
 //!   outside the process, when there is none), wrong when they reach only others, missed
 //!   when there is none;
 //! - **first named** (`stuck_root`): the goroutine the first finding comes down to
@@ -110,10 +111,17 @@ fn right_wrong_and_missed_per_wait_kind() {
         }
         for ((kind, _, want), froms) in alike {
             let want: BTreeSet<u64> = want.into_iter().collect();
+            // An edge counts only if holdup also names the kind of object waited on.
+            let same_object = |k: holdup::waits::WaitKind| {
+                let o = holdup::locks::ObjectKind::of(k).as_str();
+                o == kind || !matches!(kind.as_str(), "channel" | "waitgroup" | "cond")
+            };
             let got: BTreeSet<u64> = froms
                 .iter()
                 .filter_map(|&f| index_of(f))
-                .flat_map(|g| a.stuck.waits_on(g).map(|e| gid(e.to)).collect::<Vec<_>>())
+                .flat_map(|g| {
+                    a.stuck.waits_on(g).filter(|e| same_object(e.kind)).map(|e| gid(e.to)).collect::<Vec<_>>()
+                })
                 .collect();
             let row = rows.entry(kind.clone()).or_default();
             if want.is_empty() {

@@ -142,6 +142,8 @@ pub struct StuckJson {
     pub kind: &'static str,
     /// The wait kind (`chan-receive`, `waitgroup`, `syscall`, …).
     pub waits_on: &'static str,
+    /// The kind of object waited on (`channel`, `waitgroup`, `syscall`, `io`, …).
+    pub object: &'static str,
     /// Goroutine ids, the longest-waiting first (the first 20).
     pub goroutines: Vec<u64>,
     /// How many goroutines wait alike.
@@ -184,6 +186,9 @@ pub struct EdgeJson {
     pub to: Option<u64>,
     /// What `from` waits in.
     pub waits_on: &'static str,
+    /// The kind of object it waits on (`channel`, `waitgroup`, `cond`, …; see
+    /// [`crate::locks::ObjectKind`]).
+    pub object: &'static str,
     /// `started`, `started-here`, `same-object`, `same-type` or `same-channel`.
     pub link: &'static str,
     /// The object or channel address, for `same-object` and `same-channel`.
@@ -197,6 +202,7 @@ pub fn stuck_json(s: &StuckFinding, kind: &'static str) -> StuckJson {
     StuckJson {
         kind,
         waits_on: s.kind.as_str(),
+        object: crate::locks::ObjectKind::of(s.kind).as_str(),
         goroutines: s.ids.iter().flatten().copied().collect(),
         count: s.count,
         place: s.place.clone(),
@@ -228,6 +234,7 @@ pub fn edge_json(e: &crate::report::model::EdgeRef) -> EdgeJson {
         from: e.from.id,
         to: e.to.id,
         waits_on: e.waits_on.as_str(),
+        object: crate::locks::ObjectKind::of(e.waits_on).as_str(),
         link,
         value,
         confidence: e.confidence.as_str(),
