@@ -215,17 +215,54 @@ impl Entries {
     /// being done (`Daemon.ContainerCreate`, `Daemon.Cleanup`), which calls unexported
     /// helpers (`containerCreate`, `create`) down to the lock (`Root.Get`). The exported
     /// method is the name users and logs know the operation by.
+    ///
+    /// The innermost application function is where the goroutine waits, which names the wait
+    /// rather than the operation (`State.IsRunning`, `Root.List`). When the rule above lands
+    /// on it, two kinds of stack say more:
+    /// - A stack cut short (an excerpt pasted from a log: no `created by` line and no
+    ///   runtime frame at the bottom) has lost its handler, so its outermost application
+    ///   frame is not a handler but already the caller that matters: when it is public (an
+    ///   exported function, or an exported method of an exported type: `Daemon.ContainerStop`)
+    ///   and no dispatcher is above it, it names the operation.
+    /// - A goroutine that runs a closure of the function that started it
+    ///   (`VolumeStore.list.func1`, `created by VolumeStore.list`) and calls the waiting code
+    ///   directly does a part of that function's work: the creator names the operation
+    ///   (`VolumeStore.list`). It may not be on the goroutine's own stack.
     pub fn operation(&self, d: &Dump, g: usize) -> Option<FuncId> {
         let entry = self.func_of(d, g)?;
-        let frames = d.goroutines[g].frames.clone();
+        let gr = &d.goroutines[g];
+        let frames = gr.frames.clone();
         // Frames inner to the entry, outermost first.
         let at = frames.clone().rev().find(|&i| d.site_at(i).func == entry)?;
-        let inner = (frames.start..at).rev().map(|i| d.site_at(i).func);
         let exported = |f: FuncId| {
             let func = d.func(f);
             self.entry_like[f.0 as usize] && func.name().starts_with(|c: char| c.is_ascii_uppercase())
         };
-        Some(inner.into_iter().find(|&f| exported(f)).unwrap_or(entry))
+        let inner = (frames.start..at).rev().map(|i| d.site_at(i).func);
+        let op = inner.into_iter().find(|&f| exported(f)).unwrap_or(entry);
+        let innermost = frames.clone().map(|i| d.site_at(i).func).find(|f| self.entry_like[f.0 as usize]);
+        if Some(op) != innermost {
+            return Some(op);
+        }
+        let outermost = d.site_at(frames.end - 1).func;
+        let cut = gr.created_by.is_none() && !d.func(outermost).is_runtime();
+        if cut
+            && entry != op
+            && public(&d.func(entry).full)
+            && !(at..frames.end).any(|i| self.dispatcher[d.site_at(i).func.0 as usize])
+        {
+            return Some(entry);
+        }
+        // The closure calls the waiting code directly: no other application frame.
+        let outermost_app = frames.clone().rev().map(|i| d.site_at(i).func).find(|f| self.entry_like[f.0 as usize]);
+        if outermost_app == innermost
+            && let Some(creator) = gr.created_by.as_ref().map(|c| d.site(c.site).func)
+            && !d.func(creator).is_stdlib()
+            && closure_of(&d.func(outermost).full, &d.func(creator).full)
+        {
+            return Some(creator);
+        }
+        Some(op)
     }
 
     /// The path of goroutine `g` compactly: its entry, its operation, and its innermost
@@ -246,7 +283,13 @@ impl Entries {
             app.truncate(at + 1);
         }
         let mut steps: Vec<FuncId> = Vec::new();
-        for f in [self.func_of(d, g), self.operation(d, g), app.last().copied()].into_iter().flatten() {
+        let (entry, op) = (self.func_of(d, g), self.operation(d, g));
+        // An operation off the stack is the function that started it, so it comes first.
+        let order = match op {
+            Some(o) if !app.contains(&o) && Some(o) != entry => [op, entry, app.last().copied()],
+            _ => [entry, op, app.last().copied()],
+        };
+        for f in order.into_iter().flatten() {
             if !steps.contains(&f) {
                 steps.push(f);
             }
@@ -266,6 +309,27 @@ impl Entries {
         }
         out
     }
+}
+
+/// Whether a function (full name) is part of its package's API: an exported function, or an
+/// exported method of an exported type (`daemon.(*Daemon).ContainerStop`, not
+/// `v1.(*cgroupsMonitor).Monitor`).
+fn public(full: &str) -> bool {
+    let upper = |s: &str| s.starts_with(|c: char| c.is_ascii_uppercase());
+    let s = type_and_name(full);
+    match s.split_once('.') {
+        Some((ty, name)) => upper(ty) && upper(name) && !name.contains(".func"),
+        None => upper(&s),
+    }
+}
+
+/// Whether function `closure` (full name) is a closure or `go` wrapper written inside function
+/// `outer` (full name): `service.(*VolumeStore).list.func1` inside `service.(*VolumeStore).list`.
+fn closure_of(closure: &str, outer: &str) -> bool {
+    closure
+        .strip_prefix(outer)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .is_some_and(|rest| rest.starts_with("func") || rest.starts_with("gowrap"))
 }
 
 /// A function as a path names it: receiver type and name, without package or pointer

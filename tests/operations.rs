@@ -66,7 +66,20 @@ fn check_dump(rel: &str, d: &Dump, a: &Analysis<'_>, truth: Option<&Value>) -> V
                 func.full
             ));
         }
-        let at = position(d, g, op).expect("the operation is on the stack");
+        // An operation off the stack is the function that started a goroutine running one of
+        // its closures: the closure is its outermost frame.
+        let Some(at) = position(d, g, op) else {
+            let creator = d.goroutines[g].created_by.as_ref().map(|c| d.site(c.site).func);
+            let outermost = d.frames(&d.goroutines[g]).last().map(|f| f.func.full.as_str()).unwrap_or("");
+            if creator != Some(op) || !outermost.starts_with(&format!("{}.func", func.full)) {
+                bad.push(format!(
+                    "{rel}: goroutine {}: operation {} is neither on its stack nor its creator",
+                    id(g),
+                    func.full
+                ));
+            }
+            continue;
+        };
         if let Some(site) = site
             && at < site
         {
@@ -177,4 +190,33 @@ fn incidents_read_as_the_operations_they_are_known_by() {
             assert_eq!(got, want, "{file}");
         }
     }
+}
+
+/// Every lock's waiters by operation in one dump, merged.
+fn waiters_by_operation(rel: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for d in read(Input::Path(testdata(rel).to_str().unwrap()), &ReadOptions::default()).unwrap() {
+        let a = analyze(&d);
+        for lock in &a.locks {
+            let gs: Vec<usize> = lock.waiters.iter().map(|&(g, _)| g).collect();
+            for (k, v) in holdup::graph::by_operation(&d, &a.entries, &gs) {
+                *out.entry(k).or_default() += v;
+            }
+        }
+    }
+    out
+}
+
+/// The code a goroutine waits in names the wait, not the operation: an excerpt cut below its
+/// service method is named by that method (`ContainerStop`, not the `State.IsRunning`
+/// accessor it calls), and a goroutine running a closure that waits directly is named by the
+/// function that started it (`VolumeStore.list`, not `Root.List`).
+#[test]
+fn waiting_code_does_not_name_the_operation() {
+    let got = waiters_by_operation("corpus/real/dockerd-1.11.2-journald-prefixed-rm-waiter.txt");
+    assert_eq!(got, BTreeMap::from([("ContainerRm".to_string(), 1), ("ContainerStop".to_string(), 1)]));
+    let got =
+        waiters_by_operation("capture/dockerd-20.10.24-incident-volume-rm-goroutine-stacks-2026-12-06T044408Z.log");
+    assert_eq!(got.get("VolumeStore.list"), Some(&1), "{got:?}");
+    assert!(!got.contains_key("Root.List"), "{got:?}");
 }

@@ -354,8 +354,8 @@ fn blocker(s: &mut String, r: &Report, k: usize, n: usize, b: &BlockerInfo) {
         }
     }
     s.push_str("</div></div>");
-    let longest = b.longest_wait.map_or(String::new(), |m| format!(", the longest for {m}+ minutes"));
-    waiters(s, &format!("Waiting behind it: {}{longest}", b.blocked), b.waiters.as_ref());
+    let title = words::waiters_title(b.blocked, &b.by_operation, b.longest_wait);
+    waiters(s, &title, b.waiters.as_ref());
     s.push_str("</article>");
 }
 
@@ -403,7 +403,7 @@ fn no_holder(s: &mut String, r: &Report, k: usize, n: usize, f: &NoHolderFinding
         esc(&headline),
         esc(words::NO_HOLDER)
     );
-    waiters(s, &format!("{} goroutine(s) wait", lock.waiters.len()), f.waiters.as_ref());
+    waiters(s, &words::waiters_title(lock.waiters.len(), &f.by_operation, f.longest_wait), f.waiters.as_ref());
     s.push_str("</article>");
 }
 

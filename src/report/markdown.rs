@@ -189,8 +189,8 @@ fn blocker(w: &mut dyn Write, r: &Report, n: usize, b: &BlockerInfo) -> io::Resu
             )?;
         }
     }
-    let longest = b.longest_wait.map_or(String::new(), |m| format!(", the longest for {m}+ minutes"));
-    waiters(w, &format!("{} goroutine(s) wait behind it{longest}", b.blocked), b.waiters.as_ref())
+    let title = words::waiters_title(b.blocked, &b.by_operation, b.longest_wait);
+    waiters(w, &title, b.waiters.as_ref())
 }
 
 fn deadlock(w: &mut dyn Write, r: &Report, n: usize, c: &DeadlockFinding) -> io::Result<()> {
@@ -246,5 +246,5 @@ fn no_holder(w: &mut dyn Write, r: &Report, n: usize, f: &NoHolderFinding) -> io
     let headline = words::no_holder_headline(r, f).join(" ");
     writeln!(w, "#### {n}. 🟡 NO HOLDER: {}\n", text(&headline))?;
     writeln!(w, "{}\n", text(words::NO_HOLDER))?;
-    waiters(w, &format!("{} goroutine(s) wait", lock.waiters.len()), f.waiters.as_ref())
+    waiters(w, &words::waiters_title(lock.waiters.len(), &f.by_operation, f.longest_wait), f.waiters.as_ref())
 }

@@ -191,6 +191,13 @@ pub fn waiting(n: usize, by_operation: &BTreeMap<String, usize>, max: usize) -> 
     )
 }
 
+/// The title over a finding's folded waiters, the same in every format: `40 goroutines wait:
+/// 30 ContainerCreate, 10 Cleanup; the longest for 47+ minutes`.
+pub fn waiters_title(n: usize, by_operation: &BTreeMap<String, usize>, longest: Option<u32>) -> String {
+    let longest = longest.map_or(String::new(), |m| format!("; the longest for {m}+ minutes"));
+    format!("{}{longest}", waiting(n, by_operation, HEADLINE_OPERATIONS))
+}
+
 /// A blocker's headline in its parts, so that a renderer can break lines between them:
 /// `goroutine 197 in local.(*Root).Remove` `(deleting a directory tree: os.RemoveAll →
 /// unix.Unlinkat)` `holds mutex 0xc0000dc980` `— 40 goroutines wait: 30 ContainerCreate, 10
