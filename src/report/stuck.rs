@@ -33,7 +33,7 @@ pub fn subject(s: &StuckFinding) -> String {
     if s.count == 1 {
         format!("goroutine {} [{}]{place}", id_text(g.goroutine.id), state_text(&g.state, g.wait_minutes))
     } else {
-        let longest = s.longest_wait.map_or(String::new(), |m| format!(", up to {m} minutes"));
+        let longest = s.longest_wait.map_or(String::new(), |m| format!(", up to {m}+ minutes"));
         format!("{} goroutines [{}{longest}]{place}", s.count, crate::report::words::state(&g.state))
     }
 }
@@ -60,7 +60,12 @@ pub fn behind_text(count: usize, ids: &[Option<u64>]) -> String {
     if count > ids.len() {
         list.push("…".to_string());
     }
-    format!("{count} more goroutine(s) wait behind it, through the chain: {}", list.join(", "))
+    format!("{count} more {} behind it, through the chain: {}", goroutines_wait(count), list.join(", "))
+}
+
+/// `goroutine waits` or `goroutines wait`, as the count asks.
+fn goroutines_wait(n: usize) -> &'static str {
+    if n == 1 { "goroutine waits" } else { "goroutines wait" }
 }
 
 /// One signal as a phrase.
@@ -73,13 +78,13 @@ pub fn signal_text(sig: &Signal) -> String {
             Work::Retry => "it sleeps between attempts".to_string(),
         },
         Signal::WaitsForGoroutine(k) => format!("{}: another goroutine has to act", doing::wait_phrase(k)),
-        Signal::Minutes(m) => format!("it has waited {m} minutes"),
+        Signal::Minutes(m) => format!("it has waited {m}+ minutes"),
         Signal::ServesRequest => "it serves a request (application code under an HTTP or gRPC server)".to_string(),
         Signal::BelowHandler => {
             "it waits below its request handler, not in the handler's own loop as streaming requests do".to_string()
         }
         Signal::PileUp(n) => format!("{n} goroutines wait at the same place"),
-        Signal::WaitedOn(n) => format!("{n} goroutine(s) wait on it"),
+        Signal::WaitedOn(n) => format!("{n} {} on it", goroutines_wait(n)),
         Signal::NoReceiver => "no other goroutine holds the channel it sends on".to_string(),
     }
 }
@@ -129,7 +134,7 @@ pub fn check_line(d: &Dump, s: &Stuck) -> String {
     let who = if s.goroutines.len() == 1 {
         format!("goroutine {} [{}]{place}", id_text(g.id), state_text(d.state(g), g.wait_minutes))
     } else {
-        let longest = s.longest.map_or(String::new(), |m| format!(", up to {m} minutes"));
+        let longest = s.longest.map_or(String::new(), |m| format!(", up to {m}+ minutes"));
         format!("{} goroutines [{}{longest}]{place}", s.goroutines.len(), crate::report::words::state(d.state(g)))
     };
     let what = s.doing.map_or_else(|| doing::wait_phrase(s.kind).to_string(), |x| x.describe(d));
