@@ -79,6 +79,10 @@ fn markdown_shows_the_finding_its_stack_and_folded_waiters() {
     assert!(md.contains("| 30 | semacquire | `local.(*Root).Get` ←"), "{md}");
     let md = out(&["analyze", "--format", "markdown", &path(S2)]);
     assert!(md.contains("#### 1. 🔴 DEADLOCK: goroutines 9, 10 wait for each other"), "{md}");
+    assert!(
+        md.contains("<summary>behind the cycle, 10 goroutines wait: 5 ContainerInspect, 5 SubscribeToEvents</summary>"),
+        "{md}"
+    );
 }
 
 #[test]

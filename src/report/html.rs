@@ -389,7 +389,7 @@ fn deadlock(s: &mut String, r: &Report, k: usize, n: usize, c: &DeadlockFinding)
         s.push_str("</div></div>");
     }
     if c.behind > 0 {
-        waiters(s, &format!("{} more goroutine(s) wait behind the cycle", c.behind), c.waiters.as_ref());
+        waiters(s, &words::behind_cycle_title(c.behind, &c.by_operation), c.waiters.as_ref());
     }
     s.push_str("</article>");
 }

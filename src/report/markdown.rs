@@ -217,7 +217,7 @@ fn deadlock(w: &mut dyn Write, r: &Report, n: usize, c: &DeadlockFinding) -> io:
         }
     }
     if c.behind > 0 {
-        waiters(w, &format!("{} more goroutine(s) wait behind the cycle", c.behind), c.waiters.as_ref())?;
+        waiters(w, &words::behind_cycle_title(c.behind, &c.by_operation), c.waiters.as_ref())?;
     }
     Ok(())
 }
