@@ -163,7 +163,7 @@ impl Text<'_> {
             if k > 0 && last + 1 + part.chars().count() > 100 {
                 lines.push(INDENT.to_string());
             }
-            for word in part.split(' ') {
+            for word in part.split(' ').filter(|w| !w.is_empty()) {
                 // A part's own continuation: two more columns.
                 push_word(&mut lines, word, 100, "     ");
             }

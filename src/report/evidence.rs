@@ -69,7 +69,7 @@ pub fn text(e: &Evidence) -> String {
         Evidence::Nested => "it waits for another lock from inside the same code: the way lock chains form".to_string(),
         Evidence::SameTime { minutes, longest } => {
             format!(
-                "it has been blocked {minutes} minutes, as long as the waiters ({longest}): it stalled when they began to wait"
+                "it has been blocked {minutes}+ minutes, as long as the waiters ({longest}+): it stalled when they began to wait"
             )
         }
         Evidence::WaitsOnItsOwn { count } => format!(
@@ -77,10 +77,10 @@ pub fn text(e: &Evidence) -> String {
              the only candidate waiting on work rather than for input"
         ),
         Evidence::Longer { minutes, longest } => {
-            format!("blocked {minutes} minutes, at least as long as the longest waiter ({longest})")
+            format!("blocked {minutes}+ minutes, at least as long as the longest waiter ({longest}+)")
         }
         Evidence::Shorter { minutes, longest } => {
-            format!("blocked only {minutes} minutes while a waiter has waited {longest}")
+            format!("blocked only {minutes}+ minutes while a waiter has waited {longest}+")
         }
     }
 }

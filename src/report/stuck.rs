@@ -39,17 +39,18 @@ pub fn subject(s: &StuckFinding) -> String {
 }
 
 /// The goroutine a chain comes down to, as the first words of its finding's headline:
-/// `goroutine 27 [chan receive, 1 minutes] in main.(*plugin).Release holds up`.
+/// `goroutine 27 [chan receive, 1+ minutes] in main.(*plugin).Release holds up`.
 pub fn root_lead(e: &EdgeInfo) -> String {
     let place = e.place.as_deref().map_or(String::new(), |f| format!(" in {}", short(f)));
     let what = e.doing.as_ref().map_or(String::new(), |x| format!(" ({})", doing_text(x)));
-    format!("goroutine {} [{}]{place}{what} holds up ", id_text(e.goroutine.id), state_text(&e.state, e.wait_minutes))
+    format!("goroutine {} [{}]{place}{what} holds up", id_text(e.goroutine.id), state_text(&e.state, e.wait_minutes))
 }
 
-/// One hop of a chain, seen from the goroutine before it: `goroutine 25 waits (for other
-/// goroutines to finish) on goroutine 27, which it started (high confidence)`.
+/// One hop of a chain, seen from the goroutine before it: `goroutine 25, waiting in
+/// WaitGroup.Wait for goroutines to finish, waits on goroutine 27, which it started (high
+/// confidence)`.
 pub fn hop_text(from: Option<u64>, e: &EdgeInfo) -> String {
-    format!("goroutine {} waits ({}) on {}", id_text(from), doing::wait_phrase(e.waits_on), edge_text(e))
+    format!("goroutine {}, {}, waits on {}", id_text(from), doing::wait_phrase(e.waits_on), edge_text(e))
 }
 
 /// Goroutines whose waits lead to a finding through its chain: `6 more goroutines wait
@@ -114,8 +115,8 @@ pub fn waiter_text(e: &EdgeInfo) -> String {
     )
 }
 
-/// The heading of the edges out of a goroutine: `it waits in turn (waiting for other
-/// goroutines to finish (sync.WaitGroup)) on:`.
+/// The heading of the edges out of a goroutine: `it waits in turn (waiting in WaitGroup.Wait
+/// for goroutines to finish) on:`.
 pub fn waits_on_heading(kind: WaitKind) -> String {
     format!("it waits in turn ({}) on:", doing::wait_phrase(kind))
 }
