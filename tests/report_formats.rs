@@ -76,9 +76,13 @@ fn markdown_shows_the_finding_its_stack_and_folded_waiters() {
     assert!(block.contains("os.RemoveAll\n") && block.contains("volume/local.(*Root).Remove\n"), "{md}");
     // The waiters' title names their operations as the headline does.
     assert!(md.contains("<details><summary>40 goroutines wait: 30 ContainerCreate, 10 Cleanup"), "{md}");
-    assert!(md.contains("| 30 | semacquire | `local.(*Root).Get` ←"), "{md}");
+    assert!(md.contains("| 30 | ContainerCreate | semacquire | `local.(*Root).Get` ←"), "{md}");
     let md = out(&["analyze", "--format", "markdown", &path(S2)]);
     assert!(md.contains("#### 1. 🔴 DEADLOCK: goroutines 9, 10 wait for each other"), "{md}");
+    assert!(
+        md.contains("<summary>behind the cycle, 10 goroutines wait: 5 ContainerInspect, 5 SubscribeToEvents</summary>"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -96,6 +100,7 @@ fn html_is_one_self_contained_page_with_the_first_finding_first() {
     assert!(finding < graph && graph < flame && flame < groups);
     assert!(html.contains("os.RemoveAll"));
     assert!(html.contains("<h3>40 goroutines wait: 30 ContainerCreate, 10 Cleanup"), "{html}");
+    assert!(html.contains("<td class=\"n\">30 ×</td><td>ContainerCreate</td>"), "{html}");
     // The graph's nodes link to their groups, and those groups exist.
     for target in html.match_indices("<a href=\"#group-").map(|(at, _)| &html[at + 10..]) {
         let id = &target[..target.find('"').unwrap()];

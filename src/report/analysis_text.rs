@@ -273,7 +273,7 @@ impl Text<'_> {
             }
         }
         if c.behind > 0 {
-            writeln!(w, "   {} more goroutine(s) wait behind the cycle:", c.behind)?;
+            writeln!(w, "   {}:", words::behind_cycle_title(c.behind, &c.by_operation))?;
             self.waiter_groups(w, c.waiters.as_ref())?;
         }
         Ok(())

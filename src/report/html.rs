@@ -296,8 +296,9 @@ fn waiters(s: &mut String, heading: &str, groups: Option<&WaiterGroups>) {
         let read = if g.read { " (read)" } else { "" };
         let _ = write!(
             s,
-            "<tr><td class=\"n\">{} ×</td><td>[{}{mins}]{read}</td><td class=\"mono\">{}</td><td class=\"muted\">{}</td></tr>",
+            "<tr><td class=\"n\">{} ×</td><td>{}</td><td>[{}{mins}]{read}</td><td class=\"mono\">{}</td><td class=\"muted\">{}</td></tr>",
             g.count,
+            esc(g.operation.as_deref().unwrap_or("")),
             esc(words::state(&g.state)),
             path.join(" ← "),
             esc(&words::abbreviate_ids(&g.ids, g.members, 6))
@@ -307,7 +308,7 @@ fn waiters(s: &mut String, heading: &str, groups: Option<&WaiterGroups>) {
         let rest: u64 = groups.groups[WAITER_GROUPS..].iter().map(|g| g.count).sum();
         let _ = write!(
             s,
-            "<tr><td class=\"n\">{rest} ×</td><td colspan=\"3\" class=\"muted\">in {} other stack shapes</td></tr>",
+            "<tr><td class=\"n\">{rest} ×</td><td colspan=\"4\" class=\"muted\">in {} other stack shapes</td></tr>",
             groups.groups.len() - WAITER_GROUPS
         );
     }
@@ -389,7 +390,7 @@ fn deadlock(s: &mut String, r: &Report, k: usize, n: usize, c: &DeadlockFinding)
         s.push_str("</div></div>");
     }
     if c.behind > 0 {
-        waiters(s, &format!("{} more goroutine(s) wait behind the cycle", c.behind), c.waiters.as_ref());
+        waiters(s, &words::behind_cycle_title(c.behind, &c.by_operation), c.waiters.as_ref());
     }
     s.push_str("</article>");
 }

@@ -133,8 +133,8 @@ fn evidence_list(w: &mut dyn Write, items: &[crate::report::model::Evidence]) ->
 fn waiters(w: &mut dyn Write, summary: &str, groups: Option<&WaiterGroups>) -> io::Result<()> {
     let Some(groups) = groups else { return Ok(()) };
     writeln!(w, "<details><summary>{}</summary>\n", crate::report::esc::html(summary))?;
-    writeln!(w, "| goroutines | state | where (innermost first) | ids |")?;
-    writeln!(w, "|---:|---|---|---|")?;
+    writeln!(w, "| goroutines | operation | state | where (innermost first) | ids |")?;
+    writeln!(w, "|---:|---|---|---|---|")?;
     for g in groups.groups.iter().take(GROUPS) {
         // In a table even a code span ends a cell at `|`.
         let path: Vec<String> = g.path.iter().map(|f| code(short(f)).replace('|', "\\|")).collect();
@@ -142,8 +142,9 @@ fn waiters(w: &mut dyn Write, summary: &str, groups: Option<&WaiterGroups>) -> i
         let read = if g.read { " (read)" } else { "" };
         writeln!(
             w,
-            "| {} | {}{mins}{read} | {} | {} |",
+            "| {} | {} | {}{mins}{read} | {} | {} |",
             g.count,
+            text(g.operation.as_deref().unwrap_or("")),
             text(words::state(&g.state)),
             path.join(" ← "),
             text(&words::abbreviate_ids(&g.ids, g.members, 6))
@@ -151,7 +152,7 @@ fn waiters(w: &mut dyn Write, summary: &str, groups: Option<&WaiterGroups>) -> i
     }
     if groups.groups.len() > GROUPS {
         let rest: u64 = groups.groups[GROUPS..].iter().map(|g| g.count).sum();
-        writeln!(w, "| {rest} | | … in {} other stack shapes | |", groups.groups.len() - GROUPS)?;
+        writeln!(w, "| {rest} | | | … in {} other stack shapes | |", groups.groups.len() - GROUPS)?;
     }
     writeln!(w, "\n</details>\n")
 }
@@ -217,7 +218,7 @@ fn deadlock(w: &mut dyn Write, r: &Report, n: usize, c: &DeadlockFinding) -> io:
         }
     }
     if c.behind > 0 {
-        waiters(w, &format!("{} more goroutine(s) wait behind the cycle", c.behind), c.waiters.as_ref())?;
+        waiters(w, &words::behind_cycle_title(c.behind, &c.by_operation), c.waiters.as_ref())?;
     }
     Ok(())
 }

@@ -482,6 +482,8 @@ pub struct DeadlockFinding {
     pub locks: Vec<usize>,
     /// Goroutines outside the cycle that wait behind it.
     pub behind: usize,
+    /// Those goroutines by the operation they perform, as for a blocker.
+    pub by_operation: BTreeMap<String, usize>,
     /// Those goroutines folded by stack; only with [`Parts::detail`].
     pub waiters: Option<WaiterGroups>,
 }
@@ -1036,7 +1038,13 @@ impl Builder<'_, '_> {
             gs.iter().flat_map(|&g| a.graph.blocked_behind(g)).filter(|g| !gs.contains(g)).collect();
         behind.sort_unstable();
         behind.dedup();
-        DeadlockFinding { members, locks: ls.to_vec(), behind: behind.len(), waiters: self.waiter_groups(&behind) }
+        DeadlockFinding {
+            members,
+            locks: ls.to_vec(),
+            behind: behind.len(),
+            by_operation: crate::graph::by_operation(a.dump, &a.entries, &behind),
+            waiters: self.waiter_groups(&behind),
+        }
     }
 
     /// Goroutines folded by the functions on their stacks (only with [`Parts::detail`]).

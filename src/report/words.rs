@@ -198,6 +198,12 @@ pub fn waiters_title(n: usize, by_operation: &BTreeMap<String, usize>, longest: 
     format!("{}{longest}", waiting(n, by_operation, HEADLINE_OPERATIONS))
 }
 
+/// The title over the goroutines that wait behind a deadlock, outside its cycle: `behind the
+/// cycle, 3 goroutines wait: 2 ContainerInspect, 1 Containers`.
+pub fn behind_cycle_title(n: usize, by_operation: &BTreeMap<String, usize>) -> String {
+    format!("behind the cycle, {}", waiting(n, by_operation, HEADLINE_OPERATIONS))
+}
+
 /// A blocker's headline in its parts, so that a renderer can break lines between them:
 /// `goroutine 197 in local.(*Root).Remove` `(deleting a directory tree: os.RemoveAll →
 /// unix.Unlinkat)` `holds mutex 0xc0000dc980` `— 40 goroutines wait: 30 ContainerCreate, 10
