@@ -10,28 +10,13 @@
 //! `expected_no_findings` yield no lock at all. The accuracy per Go version is printed
 //! (`cargo test --test analysis_truth -- --nocapture`).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{ids, truth_dump, truth_files, truth_locks};
 use holdup::analysis::analyze;
 use serde_json::Value;
-
-fn truth_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            truth_files(&p, out);
-        } else if p.to_string_lossy().ends_with(".truth.json") {
-            out.push(p);
-        }
-    }
-}
-
-fn ids(v: &Value) -> BTreeSet<u64> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default()
-}
 
 #[derive(Default)]
 struct Tally {
@@ -46,36 +31,24 @@ struct Tally {
 
 #[test]
 fn holders_waiters_and_cycles_match_the_truth() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
-    let mut files = Vec::new();
-    truth_files(&root.join("corpus/gen"), &mut files);
-    truth_files(&root.join("dumps"), &mut files);
+    let files = truth_files();
     assert!(files.len() >= 30, "expected the generated corpus under testdata/, found {} truth files", files.len());
     let mut by_version: BTreeMap<String, Tally> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut extra_failures = Vec::new();
     for tf in &files {
         let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
-        let locks: Vec<&Value> = truth["locks"]
-            .as_array()
-            .map(|a| a.iter().filter(|l| matches!(l["kind"].as_str(), Some("mutex" | "rwmutex"))).collect())
-            .unwrap_or_default();
+        let locks = truth_locks(&truth);
         let no_findings = truth["expected_no_findings"].as_bool() == Some(true);
         if locks.is_empty() && !no_findings {
             continue;
         }
-        let dump_path = tf.to_string_lossy().trim_end_matches(".truth.json").to_string();
-        let name = dump_path.trim_start_matches(&*root.to_string_lossy()).to_string();
-        let dumps = holdup::read_path(&dump_path).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(dumps.len(), 1, "{name}: one dump");
-        let d = &dumps[0];
-        if d.kind == holdup::model::DumpKind::PprofDebug1 {
-            continue; // no goroutine ids to compare
-        }
+        let Some((name, d)) = truth_dump(tf) else { continue };
+        let d = &d;
         let a = analyze(d);
         let present: BTreeSet<u64> = d.goroutines.iter().filter_map(|g| g.id).collect();
         let version = truth["go_version"].as_str().unwrap_or("?").to_string();
-        let shared = name.starts_with("/corpus/");
+        let shared = name.starts_with("corpus/");
         let set = if shared { "shared corpus" } else { "testdata/dumps" };
         let t = by_version.entry(format!("{set} {version}")).or_default();
         t.dumps += 1;

@@ -7,29 +7,14 @@
 //!
 //! The table: `cargo test --test calibration -- --nocapture`.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::BTreeSet;
+
+use common::{ids, truth_dump, truth_files, truth_locks};
 use holdup::analysis::analyze;
 use holdup::infer::Confidence;
 use serde_json::Value;
-
-fn truth_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            truth_files(&p, out);
-        } else if p.to_string_lossy().ends_with(".truth.json") {
-            out.push(p);
-        }
-    }
-}
-
-fn ids(v: &Value) -> BTreeSet<u64> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default()
-}
 
 /// Claims at one confidence: how many, how many right, and the wrong ones (for the message).
 #[derive(Default)]
@@ -47,27 +32,16 @@ impl Row {
 
 #[test]
 fn confidence_means_what_it_says() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
-    let mut files = Vec::new();
-    truth_files(&root.join("corpus/gen"), &mut files);
-    truth_files(&root.join("dumps"), &mut files);
+    let files = truth_files();
     let mut rows: [Row; 3] = Default::default();
     let (mut unclaimed_leaked, mut unclaimed_held, mut dumps, mut locks) = (0, 0, 0, 0);
     for tf in &files {
         let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
-        let tlocks: Vec<&Value> = truth["locks"]
-            .as_array()
-            .map(|a| a.iter().filter(|l| matches!(l["kind"].as_str(), Some("mutex" | "rwmutex"))).collect())
-            .unwrap_or_default();
+        let tlocks = truth_locks(&truth);
         if tlocks.is_empty() {
             continue;
         }
-        let dump_path = tf.to_string_lossy().trim_end_matches(".truth.json").to_string();
-        let name = dump_path.trim_start_matches(&*root.to_string_lossy()).to_string();
-        let d = holdup::read_path(&dump_path).unwrap_or_else(|e| panic!("{e}")).remove(0);
-        if d.kind == holdup::model::DumpKind::PprofDebug1 {
-            continue; // no goroutine ids to compare
-        }
+        let Some((name, d)) = truth_dump(tf) else { continue };
         dumps += 1;
         let a = analyze(&d);
         let present: BTreeSet<u64> = d.goroutines.iter().filter_map(|g| g.id).collect();

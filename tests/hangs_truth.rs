@@ -24,6 +24,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use common::ids;
 use holdup::analysis::analyze;
 use serde_json::Value;
 
@@ -34,24 +35,16 @@ struct Row {
     missed: usize,
 }
 
-fn ids(v: &Value) -> BTreeSet<u64> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default()
-}
-
 #[test]
 fn right_wrong_and_missed_per_wait_kind() {
-    let mut files = common::files_under(&common::testdata("corpus/gen"), &|n| n.ends_with(".truth.json"));
-    files.extend(common::files_under(&common::testdata("dumps"), &|n| n.ends_with(".truth.json")));
+    let files = common::truth_files();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut dumps = 0;
     for tf in &files {
         let truth: Value = serde_json::from_str(&std::fs::read_to_string(tf).unwrap()).unwrap();
-        let locks: Vec<&Value> = truth["locks"]
-            .as_array()
-            .map(|a| a.iter().filter(|l| matches!(l["kind"].as_str(), Some("mutex" | "rwmutex"))).collect())
-            .unwrap_or_default();
+        let locks = common::truth_locks(&truth);
         let healthy = truth["expected_no_findings"].as_bool() == Some(true);
         let mut waits_on = truth["waits_on"].as_array().cloned().unwrap_or_default();
         // The `waitkinds` truths name the workers that still owe a WaitGroup's Done.
@@ -64,12 +57,7 @@ fn right_wrong_and_missed_per_wait_kind() {
         if locks.is_empty() && !healthy && waits_on.is_empty() && roots.is_empty() {
             continue;
         }
-        let dump_path = tf.to_string_lossy().trim_end_matches(".truth.json").to_string();
-        let name = dump_path.trim_start_matches(&*common::testdata("").to_string_lossy()).to_string();
-        let d = holdup::read_path(&dump_path).unwrap_or_else(|e| panic!("{name}: {e}")).remove(0);
-        if d.kind == holdup::model::DumpKind::PprofDebug1 {
-            continue; // no goroutine ids to compare
-        }
+        let Some((name, d)) = common::truth_dump(tf) else { continue };
         dumps += 1;
         let a = analyze(&d);
         let present: BTreeSet<u64> = d.goroutines.iter().filter_map(|g| g.id).collect();

@@ -237,3 +237,34 @@ pub fn golden_json(compact: &str) -> String {
     );
     out
 }
+
+/// Every truth file (`*.truth.json`) under testdata/: the shared corpus's generated dumps in
+/// `corpus/gen/`, then the scenarios of `programs/` in `dumps/`, each list sorted.
+pub fn truth_files() -> Vec<PathBuf> {
+    let truth = |n: &str| n.ends_with(".truth.json");
+    let mut files = files_under(&testdata("corpus/gen"), &truth);
+    files.extend(files_under(&testdata("dumps"), &truth));
+    files
+}
+
+/// The goroutine ids of a JSON array in a truth file.
+pub fn ids(v: &serde_json::Value) -> std::collections::BTreeSet<u64> {
+    v.as_array().map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect()).unwrap_or_default()
+}
+
+/// A truth file's locks of the kinds holdup names holders for (mutex and RWMutex).
+pub fn truth_locks(truth: &serde_json::Value) -> Vec<&serde_json::Value> {
+    truth["locks"]
+        .as_array()
+        .map(|a| a.iter().filter(|l| matches!(l["kind"].as_str(), Some("mutex" | "rwmutex"))).collect())
+        .unwrap_or_default()
+}
+
+/// The dump a truth file describes (`X.truth.json` describes `X`), named relative to
+/// testdata/. `None` for a pprof `debug=1` dump, which prints no goroutine ids to compare.
+pub fn truth_dump(tf: &Path) -> Option<(String, Dump)> {
+    let path = tf.to_string_lossy().trim_end_matches(".truth.json").to_string();
+    let name = path.trim_start_matches(&*testdata("").to_string_lossy()).to_string();
+    let d = holdup::read_path(&path).unwrap_or_else(|e| panic!("{name}: {e}")).remove(0);
+    (d.kind != holdup::model::DumpKind::PprofDebug1).then_some((name, d))
+}
