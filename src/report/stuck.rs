@@ -7,7 +7,7 @@ use crate::doing::{self, Work};
 use crate::infer::short;
 use crate::model::Dump;
 use crate::report::model::{EdgeInfo, StuckFinding};
-use crate::report::words::doing_text;
+use crate::report::words::{self, doing_text};
 use crate::stuck::{Link, Signal, Stuck};
 use crate::waits::WaitKind;
 
@@ -60,12 +60,7 @@ pub fn behind_text(count: usize, ids: &[Option<u64>]) -> String {
     if count > ids.len() {
         list.push("…".to_string());
     }
-    format!("{count} more {} behind it, through the chain: {}", goroutines_wait(count), list.join(", "))
-}
-
-/// `goroutine waits` or `goroutines wait`, as the count asks.
-fn goroutines_wait(n: usize) -> &'static str {
-    if n == 1 { "goroutine waits" } else { "goroutines wait" }
+    format!("{count} more {} behind it, through the chain: {}", words::goroutines_wait(count), list.join(", "))
 }
 
 /// One signal as a phrase.
@@ -84,7 +79,7 @@ pub fn signal_text(sig: &Signal) -> String {
             "it waits below its request handler, not in the handler's own loop as streaming requests do".to_string()
         }
         Signal::PileUp(n) => format!("{n} goroutines wait at the same place"),
-        Signal::WaitedOn(n) => format!("{n} {} on it", goroutines_wait(n)),
+        Signal::WaitedOn(n) => format!("{n} {} on it", words::goroutines_wait(n)),
         Signal::NoReceiver => "no other goroutine holds the channel it sends on".to_string(),
     }
 }

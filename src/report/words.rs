@@ -183,12 +183,13 @@ pub fn waiting(n: usize, by_operation: &BTreeMap<String, usize>, max: usize) -> 
         (1, Some(op)) if by_operation.len() == 1 => op.clone(),
         _ => operations(by_operation, max),
     };
-    format!(
-        "{n} goroutine{} wait{}{}",
-        if n == 1 { "" } else { "s" },
-        if n == 1 { "s" } else { "" },
-        if ops.is_empty() { String::new() } else { format!(": {ops}") }
-    )
+    let ops = if ops.is_empty() { String::new() } else { format!(": {ops}") };
+    format!("{n} {}{ops}", goroutines_wait(n))
+}
+
+/// `goroutine waits` or `goroutines wait`, as the count asks.
+pub fn goroutines_wait(n: usize) -> &'static str {
+    if n == 1 { "goroutine waits" } else { "goroutines wait" }
 }
 
 /// The title over a finding's folded waiters, the same in every format: `40 goroutines wait:
