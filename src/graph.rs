@@ -365,17 +365,30 @@ pub fn operation_label(full: &str) -> String {
 
 /// Counts goroutines by the operation they perform ([`Entries::operation`]), by label.
 pub fn by_operation(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, usize> {
+    count_by_func(d, gs, |g| entries.operation(d, g), operation_label)
+}
+
+/// Counts goroutines by the function `pick` gives each, under the name `label` gives that
+/// function (labels may merge functions); goroutines without one count as `(no frames)`.
+/// Counted by function id, one counter per function, rather than by hashing names per
+/// goroutine.
+fn count_by_func(
+    d: &Dump,
+    gs: &[usize],
+    pick: impl Fn(usize) -> Option<FuncId>,
+    label: impl Fn(&str) -> String,
+) -> BTreeMap<String, usize> {
     let mut counts = vec![0usize; d.funcs.len()];
     let mut none = 0;
     for &g in gs {
-        match entries.operation(d, g) {
+        match pick(g) {
             Some(f) => counts[f.0 as usize] += 1,
             None => none += 1,
         }
     }
     let mut out: BTreeMap<String, usize> = BTreeMap::new();
     for (f, &n) in counts.iter().enumerate().filter(|&(_, &n)| n > 0) {
-        *out.entry(operation_label(&d.funcs[f].full)).or_default() += n;
+        *out.entry(label(&d.funcs[f].full)).or_default() += n;
     }
     if none > 0 {
         *out.entry("(no frames)".to_string()).or_default() += none;
@@ -420,21 +433,7 @@ fn calls_several(d: &Dump, slices: usize) -> Vec<bool> {
 
 /// Counts goroutines by entry, largest first (ties by name).
 pub fn by_entry(d: &Dump, entries: &Entries, gs: &[usize]) -> BTreeMap<String, usize> {
-    // Counted by function id, one counter per function, rather than by hashing names.
-    let mut counts = vec![0usize; d.funcs.len()];
-    let mut no_frames = 0;
-    for &g in gs {
-        match entries.func_of(d, g) {
-            Some(f) => counts[f.0 as usize] += 1,
-            None => no_frames += 1,
-        }
-    }
-    let named = counts.iter().enumerate().filter(|&(_, &n)| n > 0).map(|(f, &n)| (d.funcs[f].full.clone(), n));
-    let mut out: BTreeMap<String, usize> = named.collect();
-    if no_frames > 0 {
-        *out.entry("(no frames)".to_string()).or_default() += no_frames;
-    }
-    out
+    count_by_func(d, gs, |g| entries.func_of(d, g), str::to_string)
 }
 
 #[cfg(test)]
